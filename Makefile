@@ -1,0 +1,56 @@
+# Assay: `make run` serves the portal with demo data and a worker; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+# Test workers: xdist processes (the machine's cores by default).
+WORKERS ?= auto
+
+.PHONY: run test test-only lint format bench deps system-deps messages clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c requirements.lock -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+deps: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+var/.prepared: $(STAMP)
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	touch $@
+
+run: deps system-deps
+	mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo
+	scripts/run-dev.sh
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: deps system-deps lint test-only
+
+test-only: deps
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
+bench: deps system-deps
+	$(BIN)/python -m benchmarks
+
+messages: deps
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --no-location \
+		--ignore='.venv/*' --ignore='var/*' --ignore='tests/*' --ignore='benchmarks/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore='.venv/*'
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,8 @@
+"""The portal's settings plus a URLconf with the bare baselines the benchmarks compare with."""
+
+from portal.settings import *  # noqa: F403
+
+ROOT_URLCONF = "benchmarks.urls"
+DEBUG = False
+ALLOWED_HOSTS = ["testserver"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,55 @@
+"""Pages that belong to no tenant: the dashboard, health and the error pages."""
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from tenants.selectors import memberships_of
+
+
+@login_required
+def dashboard(request):
+    return render(request, "portal/dashboard.html", {"memberships": memberships_of(request.user)})
+
+
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def _error(request, status, title, message):
+    if request.path_info.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": title, "message": message},
+        status=status,
+    )
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+
+
+def permission_denied(request, exception=None):
+    message = str(exception) if exception and str(exception) else None
+    return _error(
+        request,
+        403,
+        _("Not allowed"),
+        message or _("Your role does not allow this."),
+    )
+
+
+def page_not_found(request, exception=None):
+    return _error(request, 404, _("Not found"), _("There is nothing here, or not for you."))
+
+
+def server_error(request):
+    return _error(
+        request, 500, _("Server error"), _("Something went wrong on our side; it was logged.")
+    )

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make run`: the portal on http://127.0.0.1:8000 with a Celery worker beside it.
+# Redis is the broker when REDIS_URL is set, or when redis-server is installed (started here on
+# 127.0.0.1:6390 with its data under var/); otherwise the worker uses the embedded filesystem
+# broker under var/celery-broker.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+mkdir -p var
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+trap cleanup EXIT INT TERM
+
+if [ -z "${REDIS_URL:-}" ] && command -v redis-server >/dev/null; then
+  redis-server --port 6390 --bind 127.0.0.1 --dir "$PWD/var" --maxmemory-policy noeviction \
+    --save "" --appendonly yes --daemonize no >var/redis.log 2>&1 &
+  pids+=($!)
+  export REDIS_URL=redis://127.0.0.1:6390/0
+  echo "Broker: Redis at $REDIS_URL (log var/redis.log)"
+elif [ -n "${REDIS_URL:-}" ]; then
+  echo "Broker: Redis at $REDIS_URL"
+else
+  echo "Broker: embedded filesystem broker under var/celery-broker (no redis-server found)"
+fi
+
+$BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule=var/celerybeat-schedule >var/worker.log 2>&1 &
+pids+=($!)
+echo "Worker: started (log var/worker.log)"
+echo "Portal: http://127.0.0.1:8000  (logins: var/demo-logins.txt)"
+$BIN/python manage.py runserver 127.0.0.1:8000

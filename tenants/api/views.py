@@ -1,0 +1,161 @@
+"""API of organizations and memberships: thin views over selectors and services."""
+
+import django_filters
+from django.contrib.auth import authenticate
+from django_scopes import scopes_disabled
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+
+from tenants import selectors, services
+from tenants.api.serializers import (
+    MembershipSerializer,
+    MembershipUpdateSerializer,
+    MyMembershipSerializer,
+    OrganizationSerializer,
+)
+from tenants.models import Membership, Organization
+
+# django-filter inspects the default manager when a FilterSet class is made, at import time and
+# outside any tenant scope; foreign-key filters get per-request (scoped) querysets instead.
+with scopes_disabled():
+
+    class OrganizationFilter(django_filters.FilterSet):
+        class Meta:
+            model = Organization
+            fields = ["is_active", "registration_type", "registration_id"]
+
+    class MembershipFilter(django_filters.FilterSet):
+        organization = django_filters.ModelChoiceFilter(
+            queryset=lambda request: Organization.objects.all()
+        )
+
+        class Meta:
+            model = Membership
+            fields = ["role", "is_active", "organization"]
+
+
+class OrganizationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Client organizations of the tenant. Organizations are deactivated, never deleted."""
+
+    serializer_class = OrganizationSerializer
+    filterset_class = OrganizationFilter
+    search_fields = ["legal_name", "english_name", "registration_id"]
+    ordering_fields = ["legal_name", "created_at", "id"]
+    ordering = ["legal_name", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return Organization.objects.none()
+        return selectors.organizations_visible_to(self.request.membership)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_organization(
+            tenant=self.request.tenant, by=self.request.membership, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_organization(
+            organization=serializer.instance,
+            by=self.request.membership,
+            **serializer.validated_data,
+        )
+
+
+class MembershipViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """People of the tenant and their roles. People are deactivated, never deleted."""
+
+    filterset_class = MembershipFilter
+    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    ordering_fields = ["user__email", "created_at", "id"]
+    ordering = ["user__email", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return MembershipUpdateSerializer
+        return MembershipSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request
+            return Membership.objects.none()
+        return selectors.memberships_visible_to(self.request.membership)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        user = data.get("user", {})
+        serializer.instance = services.add_member(
+            tenant=self.request.tenant,
+            by=self.request.membership,
+            email=user["email"],
+            first_name=user.get("first_name", ""),
+            last_name=user.get("last_name", ""),
+            role=data["role"],
+            organization=data.get("organization"),
+            request=self.request._request,
+        )
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        user = data.get("user", {})
+        serializer.instance = services.update_membership(
+            membership=serializer.instance,
+            by=self.request.membership,
+            role=data.get("role"),
+            organization=data.get("organization"),
+            is_active=data.get("is_active"),
+            first_name=user.get("first_name"),
+            last_name=user.get("last_name"),
+        )
+
+
+@extend_schema(responses=MyMembershipSerializer(many=True))
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me(request):
+    """The assessment bodies the caller belongs to, with their role in each."""
+    memberships = selectors.memberships_of(request.user)
+    return Response(MyMembershipSerializer(memberships, many=True).data)
+
+
+@extend_schema(
+    request=inline_serializer(
+        "TokenRequest", {"email": serializers.EmailField(), "password": serializers.CharField()}
+    ),
+    responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+def obtain_token(request):
+    """Exchange an email and password for an API token (send it as `Authorization: Token …`)."""
+    email = request.data.get("email")
+    password = request.data.get("password")
+    errors = {}
+    if not isinstance(email, str) or not email:
+        errors["email"] = ["This field is required."]
+    if not isinstance(password, str) or not password:
+        errors["password"] = ["This field is required."]
+    if errors:
+        raise ValidationError(errors)
+    user = authenticate(request._request, email=email.strip().lower(), password=password)
+    if user is None:
+        raise ValidationError({"detail": ["Unable to log in with these credentials."]})
+    token, _ = Token.objects.get_or_create(user=user)
+    return Response({"token": token.key}, status=status.HTTP_200_OK)

@@ -1,0 +1,46 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenants.models import Organization
+from tenants.roles import Role
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = [
+            "legal_name",
+            "english_name",
+            "registration_type",
+            "registration_id",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+            "address",
+        ]
+
+    def _post_clean(self):
+        # The service validates the model (with its tenant) and reports errors on this form.
+        pass
+
+
+class MembershipForm(forms.Form):
+    email = forms.EmailField(label=_("Email address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    organization = forms.ModelChoiceField(
+        label=_("Organization"),
+        queryset=Organization.objects.none(),
+        required=False,
+        help_text=_("Only for client people."),
+    )
+    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+
+    def __init__(self, *args, organizations, editing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if editing:
+            self.fields["email"].disabled = True
+        else:
+            del self.fields["is_active"]

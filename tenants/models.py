@@ -1,0 +1,182 @@
+"""People, assessment bodies (tenants), their client organizations and who belongs where."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from tenants.roles import CLIENT_ROLES, Role
+from tenants.validators import validate_registration_id
+
+
+class AccountManager(UserManager):
+    """Users log in with their email address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=10, blank=True, default=""
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = AccountManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Tenant(models.Model):
+    """An assessment body. Everything it owns carries a `tenant` foreign key."""
+
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    slug = models.SlugField(
+        _("slug"),
+        unique=True,
+        max_length=50,
+        help_text=_("Used in addresses: /t/<slug>/."),
+    )
+    certificate_prefix = models.CharField(
+        _("certificate number prefix"),
+        max_length=12,
+        validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("2 to 12 capital letters or digits."))],
+    )
+    default_language = models.CharField(
+        _("default language"),
+        max_length=10,
+        choices=[("en", "English"), ("zh-hans", "简体中文")],
+        default="en",
+    )
+    certificate_validity_years = models.PositiveSmallIntegerField(
+        _("certificate validity (years)"), default=3
+    )
+    logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("assessment body")
+        verbose_name_plural = _("assessment bodies")
+
+    def __str__(self):
+        return self.name
+
+
+class TenantOwned(models.Model):
+    """A row that belongs to one tenant; querying it outside a tenant scope raises."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+
+    objects = ScopedManager(tenant="tenant")
+
+    class Meta:
+        abstract = True
+
+
+class Organization(TenantOwned):
+    """A client of one assessment body."""
+
+    class RegistrationType(models.TextChoices):
+        USCC = "uscc", _("Unified social credit code")
+        OTHER = "other", _("Other registration id")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    english_name = models.CharField(_("English name"), max_length=200, blank=True)
+    registration_type = models.CharField(
+        _("registration type"),
+        max_length=10,
+        choices=RegistrationType.choices,
+        default=RegistrationType.USCC,
+    )
+    registration_id = models.CharField(_("registration id"), max_length=40)
+    contact_name = models.CharField(_("contact name"), max_length=120, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "registration_type", "registration_id"],
+                name="organization_registration_unique_per_tenant",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "legal_name"])]
+
+    def __str__(self):
+        return self.legal_name
+
+    def clean(self):
+        validate_registration_id(self.registration_type, self.registration_id)
+
+
+class Membership(TenantOwned):
+    """A person's role in one tenant; client people also name their organization."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("organization"),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_per_tenant"),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=[r.value for r in CLIENT_ROLES], organization__isnull=False)
+                    | (
+                        ~models.Q(role__in=[r.value for r in CLIENT_ROLES])
+                        & models.Q(organization__isnull=True)
+                    )
+                ),
+                name="membership_client_roles_name_organization",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} @ {self.tenant_id}"
+
+    @property
+    def is_client(self):
+        return self.role in CLIENT_ROLES

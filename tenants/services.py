@@ -1,0 +1,168 @@
+"""Writes of organizations and memberships: one function per use case, checked and atomic."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from tenants.access import require_capability
+from tenants.models import Membership, Organization, User
+from tenants.roles import Capability, is_client_role
+
+ORGANIZATION_FIELDS = (
+    "legal_name",
+    "english_name",
+    "registration_type",
+    "registration_id",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+    "address",
+)
+
+
+def _save_organization(organization):
+    organization.registration_id = (organization.registration_id or "").strip().upper()
+    organization.full_clean(exclude=["tenant"], validate_constraints=False)
+    duplicate = (
+        Organization.objects.filter(
+            tenant=organization.tenant,
+            registration_type=organization.registration_type,
+            registration_id=organization.registration_id,
+        )
+        .exclude(pk=organization.pk)
+        .exists()
+    )
+    if duplicate:
+        raise ValidationError(
+            {"registration_id": _("Another organization already has this registration id.")}
+        )
+    try:
+        with transaction.atomic():
+            organization.save()
+    except IntegrityError as error:  # a concurrent create of the same id
+        raise ValidationError(
+            {"registration_id": _("Another organization already has this registration id.")}
+        ) from error
+    return organization
+
+
+def create_organization(*, tenant, by, **fields):
+    """A tenant admin registers a client organization of their tenant."""
+    require_capability(by, Capability.MANAGE_ORGANIZATIONS)
+    organization = Organization(tenant=tenant, **_only(fields, ORGANIZATION_FIELDS))
+    return _save_organization(organization)
+
+
+def update_organization(*, organization, by, **fields):
+    """A tenant admin edits an organization's details; the tenant never changes."""
+    require_capability(by, Capability.MANAGE_ORGANIZATIONS)
+    for name, value in _only(fields, ORGANIZATION_FIELDS + ("is_active",)).items():
+        setattr(organization, name, value)
+    return _save_organization(organization)
+
+
+def set_organization_active(*, organization, by, active):
+    """Deactivate (or reactivate) an organization; organizations are never deleted."""
+    return update_organization(organization=organization, by=by, is_active=active)
+
+
+def _check_membership(*, tenant, role, organization):
+    if is_client_role(role) and organization is None:
+        raise ValidationError(
+            {"organization": _("Client people must belong to a client organization.")}
+        )
+    if not is_client_role(role) and organization is not None:
+        raise ValidationError(
+            {"organization": _("Staff of the assessment body do not belong to a client.")}
+        )
+    if organization is not None and organization.tenant_id != tenant.pk:
+        raise ValidationError({"organization": _("Unknown organization.")})
+
+
+@transaction.atomic
+def add_member(
+    *, tenant, by, email, role, first_name="", last_name="", organization=None, request=None
+):
+    """A tenant admin adds a person to the tenant with a role.
+
+    The person's account is created if the email is new, and they are sent a link to choose a
+    password; an existing account (a person in another tenant too) is reused.
+    """
+    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    _check_membership(tenant=tenant, role=role, organization=organization)
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User(email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+    elif Membership.objects.filter(tenant=tenant, user=user).exists():
+        raise ValidationError({"email": _("This person is already a member of this body.")})
+    membership = Membership(tenant=tenant, user=user, role=role, organization=organization)
+    membership.save()
+    if created:
+        transaction.on_commit(lambda: send_welcome(user=user, request=request))
+    return membership
+
+
+def send_welcome(*, user, request=None):
+    """Email a new person a link to choose their password (the password-reset confirm page).
+
+    Django's reset form skips accounts without a usable password, which new accounts are, so
+    the link is made here with the same token generator.
+    """
+    context = {
+        "email": user.email,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+        "protocol": "https" if request and request.is_secure() else "http",
+        "domain": request.get_host() if request else settings.SITE_URL.split("://", 1)[-1],
+    }
+    subject = "".join(render_to_string("registration/welcome_subject.txt", context).splitlines())
+    body = render_to_string("registration/welcome_email.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+@transaction.atomic
+def update_membership(
+    *, membership, by, role=None, organization=None, is_active=None, first_name=None, last_name=None
+):
+    """A tenant admin changes a person's role, organization or active flag.
+
+    People are deactivated, never deleted: their past actions in engagements stay attributed.
+    An admin cannot demote or deactivate themselves, so a tenant never locks itself out.
+    """
+    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    role = membership.role if role is None else role
+    if membership.pk == by.pk and (role != membership.role or is_active is False):
+        raise ValidationError(
+            {"role": _("You cannot change your own role or deactivate yourself.")}
+        )
+    if not is_client_role(role):
+        organization = None
+    elif organization is None:
+        organization = membership.organization
+    _check_membership(tenant=membership.tenant, role=role, organization=organization)
+    membership.role = role
+    membership.organization = organization
+    if is_active is not None:
+        membership.is_active = is_active
+    membership.save()
+    user = membership.user
+    if first_name is not None or last_name is not None:
+        user.first_name = user.first_name if first_name is None else first_name
+        user.last_name = user.last_name if last_name is None else last_name
+        user.save(update_fields=["first_name", "last_name"])
+    return membership
+
+
+def _only(fields, allowed):
+    return {name: value for name, value in fields.items() if name in allowed}

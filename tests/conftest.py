@@ -1,0 +1,77 @@
+import pytest
+from django_scopes import scope, scopes_disabled
+from rest_framework.test import APIClient
+
+from tenants.roles import Role
+from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def tenant(db):
+    return TenantFactory(slug="acme", name="ACME Assessments")
+
+
+@pytest.fixture
+def other_tenant(db):
+    return TenantFactory(slug="other", name="Other Body")
+
+
+@pytest.fixture
+def organization(tenant):
+    return OrganizationFactory(tenant=tenant)
+
+
+@pytest.fixture
+def member(tenant):
+    """Make an active member of `tenant` with a role: member("assessor")."""
+
+    def make(role=Role.TENANT_ADMIN, **kwargs):
+        kwargs.setdefault("tenant", tenant)
+        return MembershipFactory(role=role, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def admin_membership(member):
+    return member(Role.TENANT_ADMIN)
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in test client for a membership (or user)."""
+    from django.test import Client
+
+    def make(membership_or_user):
+        user = getattr(membership_or_user, "user", membership_or_user)
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """An API client authenticated as the membership's user."""
+
+    def make(membership_or_user):
+        user = getattr(membership_or_user, "user", membership_or_user)
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def in_scope():
+    """Run ORM reads inside a tenant's scope: `with in_scope(tenant): ...`."""
+    return lambda tenant: scope(tenant=tenant)
+
+
+@pytest.fixture
+def unscoped():
+    return scopes_disabled

@@ -1,0 +1,109 @@
+"""Logging in and out, resetting a password, the dashboard and the API token."""
+
+import re
+
+from django.core import mail
+from django.urls import reverse
+
+from tenants.roles import Role
+from tests.conftest import PASSWORD
+from tests.factories import MembershipFactory
+
+
+def test_login_then_dashboard_lists_the_users_tenants(client, tenant, other_tenant, member):
+    membership = member(Role.ASSESSOR)
+    MembershipFactory(tenant=other_tenant, user=membership.user, role=Role.REVIEWER)
+    response = client.post(
+        reverse("login"), {"username": membership.user.email, "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("dashboard")).content.decode()
+    assert tenant.name in page and other_tenant.name in page
+
+
+def test_dashboard_needs_a_login(client, db):
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_logout_is_a_post(client_for, admin_membership):
+    client = client_for(admin_membership)
+    assert client.post(reverse("logout")).status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 302
+
+
+def test_password_reset_by_email(client, admin_membership):
+    client.post(reverse("password_reset"), {"email": admin_membership.user.email})
+    assert len(mail.outbox) == 1
+    link = re.search(r"(/accounts/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a new long passphrase 42", "new_password2": "a new long passphrase 42"},
+    )
+    assert done.status_code == 302
+    assert client.login(username=admin_membership.user.email, password="a new long passphrase 42")
+
+
+def test_tenant_home_shows_what_the_role_allows(tenant, member, client_for):
+    admin_page = client_for(member(Role.TENANT_ADMIN)).get(f"/t/{tenant.slug}/").content.decode()
+    client_page = client_for(member(Role.CLIENT_CONTRIBUTOR)).get(f"/t/{tenant.slug}/")
+    assert "People and roles" in admin_page
+    assert "People and roles" not in client_page.content.decode()
+
+
+def test_anonymous_tenant_page_redirects_to_login(client, tenant):
+    response = client.get(f"/t/{tenant.slug}/organizations/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_api_token_for_email_and_password(client, admin_membership, tenant):
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": admin_membership.user.email, "password": PASSWORD},
+        content_type="application/json",
+    )
+    token = response.json()["token"]
+    listed = client.get(
+        f"/api/v1/t/{tenant.slug}/organizations/", HTTP_AUTHORIZATION=f"Token {token}"
+    )
+    assert listed.status_code == 200
+
+
+def test_api_token_with_a_wrong_password_is_a_400(client, admin_membership):
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"email": admin_membership.user.email, "password": "nope"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+
+
+def test_api_without_credentials_is_refused(client, tenant):
+    assert client.get(f"/api/v1/t/{tenant.slug}/organizations/").status_code in (401, 403)
+
+
+def test_me_lists_memberships(api_for, admin_membership, tenant):
+    body = api_for(admin_membership).get("/api/v1/me/").json()
+    assert body == [
+        {"tenant": tenant.slug, "tenant_name": tenant.name, "role": "tenant_admin",
+         "organization": None}
+    ]
+
+
+def test_openapi_schema_and_docs_are_served(client, db):
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    assert b"/api/v1/t/{tenant}/organizations/" in schema.content
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    assert b"cdn" not in docs.content.lower()
+
+
+def test_chinese_interface(client_for, admin_membership, tenant):
+    client = client_for(admin_membership)
+    client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
+    page = client.get(f"/t/{tenant.slug}/").content.decode()
+    assert "客户组织" in page
