@@ -28,8 +28,11 @@ def main(selected):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    modules = sorted(m.name for m in pkgutil.iter_modules([str(ROOT / "benchmarks")])
-                     if m.name.endswith("_figures"))
+    modules = sorted(
+        m.name
+        for m in pkgutil.iter_modules([str(ROOT / "benchmarks")])
+        if m.name.endswith("_figures")
+    )
     for name in modules:
         if selected and not any(s in name for s in selected):
             continue

@@ -21,14 +21,17 @@ def _setup():
             rows = []
             for n in range(1000):
                 first17 = f"91110000MA{n:07d}"
-                rows.append(Organization(
-                    tenant=tenant, legal_name=f"基准测试公司 {n:04d}", english_name=f"Bench {n}",
-                    registration_id=first17 + uscc_check_character(first17),
-                ))
+                rows.append(
+                    Organization(
+                        tenant=tenant,
+                        legal_name=f"基准测试公司 {n:04d}",
+                        english_name=f"Bench {n}",
+                        registration_id=first17 + uscc_check_character(first17),
+                    )
+                )
             Organization.objects.bulk_create(rows)
         user, _ = User.objects.get_or_create(email="bench@bench.test")
-        Membership.objects.get_or_create(tenant=tenant, user=user,
-                                         defaults={"role": Role.ASSESSOR})
+        Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": Role.ASSESSOR})
     client = Client()
     client.force_login(user)
     return client

@@ -88,8 +88,12 @@ def test_api_without_credentials_is_refused(client, tenant):
 def test_me_lists_memberships(api_for, admin_membership, tenant):
     body = api_for(admin_membership).get("/api/v1/me/").json()
     assert body == [
-        {"tenant": tenant.slug, "tenant_name": tenant.name, "role": "tenant_admin",
-         "organization": None}
+        {
+            "tenant": tenant.slug,
+            "tenant_name": tenant.name,
+            "role": "tenant_admin",
+            "organization": None,
+        }
     ]
 
 

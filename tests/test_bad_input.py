@@ -18,8 +18,15 @@ def test_unknown_tenant_in_the_api_is_a_json_404(api_for, admin_membership):
     assert response.json() == {"detail": "There is nothing here, or not for you."}
 
 
-@pytest.mark.parametrize("path", ["organizations/abc/", "organizations/99999999999999999999/",
-                                  "organizations/-1/", "people/%00/edit/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "organizations/abc/",
+        "organizations/99999999999999999999/",
+        "organizations/-1/",
+        "people/%00/edit/",
+    ],
+)
 def test_malformed_ids_are_404(client_for, admin_membership, tenant, path):
     response = client_for(admin_membership).get(f"/t/{tenant.slug}/{path}")
     assert response.status_code == 404
@@ -32,7 +39,9 @@ def test_malformed_api_ids_are_404(api_for, admin_membership, tenant, path):
 
 def test_malformed_json_is_a_400(api_for, admin_membership, tenant):
     response = api_for(admin_membership).generic(
-        "POST", f"/api/v1/t/{tenant.slug}/organizations/", "{not json",
+        "POST",
+        f"/api/v1/t/{tenant.slug}/organizations/",
+        "{not json",
         content_type="application/json",
     )
     assert response.status_code == 400

@@ -19,7 +19,8 @@ def _entries():
 
 def test_every_chinese_message_is_translated():
     untranslated = [
-        block for block, _ in _entries()
+        block
+        for block, _ in _entries()
         if re.search(r'^msgstr(\[0\])? ""\n?(?!")', block + "\n", re.M) or "#, fuzzy" in block
     ]
     assert not untranslated, "\n\n".join(untranslated[:5])

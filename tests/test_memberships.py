@@ -69,8 +69,9 @@ def test_adding_the_same_person_twice_names_the_email(tenant, admin_membership, 
     assert "email" in response.json()
 
 
-def test_deactivated_member_loses_access_at_once(tenant, admin_membership, member, api_for,
-                                                 client_for):
+def test_deactivated_member_loses_access_at_once(
+    tenant, admin_membership, member, api_for, client_for
+):
     assessor = member(Role.ASSESSOR)
     response = api_for(admin_membership).patch(
         _api(tenant, assessor.pk), {"is_active": False}, format="json"

@@ -12,8 +12,9 @@ def _api(tenant, *parts):
     return "/api/v1/t/" + tenant.slug + "/organizations/" + "".join(f"{p}/" for p in parts)
 
 
-def test_tenant_admin_creates_an_organization_in_the_browser(tenant, admin_membership, client_for,
-                                                            in_scope):
+def test_tenant_admin_creates_an_organization_in_the_browser(
+    tenant, admin_membership, client_for, in_scope
+):
     client = client_for(admin_membership)
     response = client.post(
         reverse("tenants:organization_create", args=[tenant.slug]),
@@ -33,8 +34,9 @@ def test_tenant_admin_creates_an_organization_in_the_browser(tenant, admin_membe
     assert "杭州测试科技有限公司" in page.content.decode()
 
 
-def test_a_wrong_uscc_check_character_is_a_form_error(tenant, admin_membership, client_for,
-                                                       in_scope):
+def test_a_wrong_uscc_check_character_is_a_form_error(
+    tenant, admin_membership, client_for, in_scope
+):
     bad = make_uscc(7)[:-1] + ("0" if make_uscc(7)[-1] != "0" else "1")
     response = client_for(admin_membership).post(
         reverse("tenants:organization_create", args=[tenant.slug]),
@@ -51,28 +53,36 @@ def test_duplicate_registration_id_is_refused_by_the_api_naming_the_field(
 ):
     response = api_for(admin_membership).post(
         _api(tenant),
-        {"legal_name": "Copy", "registration_type": "uscc",
-         "registration_id": organization.registration_id},
+        {
+            "legal_name": "Copy",
+            "registration_type": "uscc",
+            "registration_id": organization.registration_id,
+        },
         format="json",
     )
     assert response.status_code == 400
     assert "registration_id" in response.json()
 
 
-def test_the_same_registration_id_may_exist_in_two_tenants(tenant, other_tenant, admin_membership,
-                                                           api_for):
+def test_the_same_registration_id_may_exist_in_two_tenants(
+    tenant, other_tenant, admin_membership, api_for
+):
     theirs = OrganizationFactory(tenant=other_tenant)
     response = api_for(admin_membership).post(
         _api(tenant),
-        {"legal_name": "Mine", "registration_type": "uscc",
-         "registration_id": theirs.registration_id},
+        {
+            "legal_name": "Mine",
+            "registration_type": "uscc",
+            "registration_id": theirs.registration_id,
+        },
         format="json",
     )
     assert response.status_code == 201, response.json()
 
 
-@pytest.mark.parametrize("role", [Role.ASSESSOR, Role.REVIEWER, Role.OFFICER,
-                                  Role.CLIENT_ADMIN, Role.CLIENT_CONTRIBUTOR])
+@pytest.mark.parametrize(
+    "role", [Role.ASSESSOR, Role.REVIEWER, Role.OFFICER, Role.CLIENT_ADMIN, Role.CLIENT_CONTRIBUTOR]
+)
 def test_only_tenant_admins_create_organizations(tenant, member, api_for, role, in_scope):
     response = api_for(member(role)).post(
         _api(tenant),
@@ -105,8 +115,9 @@ def test_staff_list_is_paginated_filtered_and_searchable(tenant, member, api_for
     )
 
 
-def test_deactivating_keeps_the_organization(tenant, organization, admin_membership, client_for,
-                                             in_scope):
+def test_deactivating_keeps_the_organization(
+    tenant, organization, admin_membership, client_for, in_scope
+):
     client = client_for(admin_membership)
     url = reverse("tenants:organization_set_active", args=[tenant.slug, organization.pk])
     assert client.post(url, {"active": "0"}).status_code == 302
