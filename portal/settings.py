@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "guardian",
+    "auditlog",
     "portal",
     "tenants",
     "assessments",
@@ -134,6 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+AUDITLOG_LOGENTRY_MODEL = "portal.AuditEntry"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -188,6 +190,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
+
+# Evidence uploads: largest file (bytes) and the content types accepted (sniffed, not named).
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 100 * 1024 * 1024))
+if os.environ.get("EVIDENCE_ALLOWED_TYPES"):
+    EVIDENCE_ALLOWED_TYPES = env_list("EVIDENCE_ALLOWED_TYPES")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -12,6 +12,7 @@ api_v1 = [
     path("auth/token/", tenant_api_views.obtain_token, name="token"),
     path("me/", tenant_api_views.me, name="me"),
     path("t/<slug:tenant>/", include("tenants.api.urls")),
+    path("t/<slug:tenant>/", include("assessments.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"))),
     path("t/<slug:tenant>/", include("tenants.urls")),
+    path("t/<slug:tenant>/", include("assessments.urls")),
 ]
 
 handler400 = "portal.views.bad_request"

@@ -67,6 +67,7 @@ class Tenant(models.Model):
     certificate_prefix = models.CharField(
         _("certificate number prefix"),
         max_length=12,
+        unique=True,  # the public verification page finds a certificate by its number alone
         validators=[RegexValidator(r"^[A-Z0-9]{2,12}$", _("2 to 12 capital letters or digits."))],
     )
     default_language = models.CharField(
@@ -79,6 +80,16 @@ class Tenant(models.Model):
         _("certificate validity (years)"), default=3
     )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
+    signing_pkcs12_path = models.CharField(
+        _("signing credential (PKCS#12 file)"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Path of the PKCS#12 file with the key and certificate this body signs PDFs with. "
+            "Its passphrase is read from the environment variable ASSAY_SIGNING_PASSPHRASE_<SLUG> "
+            "or from a file of the same name ending in .pass."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -164,9 +175,11 @@ class Membership(TenantOwned):
             models.UniqueConstraint(fields=["tenant", "user"], name="membership_unique_per_tenant"),
             models.CheckConstraint(
                 condition=(
-                    models.Q(role__in=[r.value for r in CLIENT_ROLES], organization__isnull=False)
+                    models.Q(
+                        role__in=sorted(r.value for r in CLIENT_ROLES), organization__isnull=False
+                    )
                     | (
-                        ~models.Q(role__in=[r.value for r in CLIENT_ROLES])
+                        ~models.Q(role__in=sorted(r.value for r in CLIENT_ROLES))
                         & models.Q(organization__isnull=True)
                     )
                 ),
@@ -180,3 +193,44 @@ class Membership(TenantOwned):
     @property
     def is_client(self):
         return self.role in CLIENT_ROLES
+
+
+class Counter(TenantOwned):
+    """The last number handed out of one sequence (e.g. certificates of 2026) of one tenant.
+
+    Numbers are allocated with the row locked (select_for_update) inside the transaction that
+    uses them, so they are unique and gap-free: a rolled-back transaction gives its number back.
+    """
+
+    sequence = models.CharField(max_length=30)
+    year = models.PositiveSmallIntegerField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "sequence", "year"], name="counter_unique_per_tenant_year"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.sequence} {self.year}: {self.value}"
+
+
+class ConflictOfInterest(TenantOwned):
+    """A person's declared conflict with a client: they may not assess or decide for it."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="conflicts")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="conflicts"
+    )
+    reason = models.CharField(_("reason"), max_length=300)
+    declared_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-declared_at"]
+        indexes = [models.Index(fields=["tenant", "user", "organization"])]
+
+    def __str__(self):
+        return f"{self.user} ≠ {self.organization}"

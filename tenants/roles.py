@@ -31,7 +31,6 @@ class Capability(StrEnum):
     MANAGE_MEMBERSHIPS = "manage_memberships"
     MANAGE_MODELS = "manage_models"
     MANAGE_ENGAGEMENTS = "manage_engagements"
-    VIEW_ALL_ENGAGEMENTS = "view_all_engagements"
     MANAGE_CERTIFICATES = "manage_certificates"
 
 
@@ -40,10 +39,8 @@ _STAFF = {Capability.VIEW_ALL_ORGANIZATIONS, Capability.VIEW_MEMBERSHIPS}
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.TENANT_ADMIN: frozenset(Capability),
     Role.ASSESSOR: frozenset(_STAFF),
-    Role.REVIEWER: frozenset(_STAFF | {Capability.VIEW_ALL_ENGAGEMENTS}),
-    Role.OFFICER: frozenset(
-        _STAFF | {Capability.VIEW_ALL_ENGAGEMENTS, Capability.MANAGE_CERTIFICATES}
-    ),
+    Role.REVIEWER: frozenset(_STAFF),
+    Role.OFFICER: frozenset(_STAFF | {Capability.MANAGE_CERTIFICATES}),
     Role.CLIENT_ADMIN: frozenset(),
     Role.CLIENT_CONTRIBUTOR: frozenset(),
 }

@@ -10,6 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from portal import audit
 from tenants.access import require_capability
 from tenants.models import Membership, Organization, User
 from tenants.roles import Capability, is_client_role
@@ -52,19 +53,36 @@ def _save_organization(organization):
     return organization
 
 
+@transaction.atomic
 def create_organization(*, tenant, by, **fields):
     """A tenant admin registers a client organization of their tenant."""
     require_capability(by, Capability.MANAGE_ORGANIZATIONS)
     organization = Organization(tenant=tenant, **_only(fields, ORGANIZATION_FIELDS))
-    return _save_organization(organization)
+    _save_organization(organization)
+    audit.record(
+        verb="organization.created", obj=organization, actor=by, tenant=tenant, action="create"
+    )
+    return organization
 
 
+@transaction.atomic
 def update_organization(*, organization, by, **fields):
     """A tenant admin edits an organization's details; the tenant never changes."""
     require_capability(by, Capability.MANAGE_ORGANIZATIONS)
-    for name, value in _only(fields, ORGANIZATION_FIELDS + ("is_active",)).items():
+    values = _only(fields, ORGANIZATION_FIELDS + ("is_active",))
+    changes = audit.diff(organization, values, values)
+    for name, value in values.items():
         setattr(organization, name, value)
-    return _save_organization(organization)
+    _save_organization(organization)
+    if changes:
+        audit.record(
+            verb="organization.updated",
+            obj=organization,
+            actor=by,
+            tenant=organization.tenant,
+            changes=changes,
+        )
+    return organization
 
 
 def set_organization_active(*, organization, by, active):
@@ -108,6 +126,14 @@ def add_member(
         raise ValidationError({"email": _("This person is already a member of this body.")})
     membership = Membership(tenant=tenant, user=user, role=role, organization=organization)
     membership.save()
+    audit.record(
+        verb="membership.created",
+        obj=membership,
+        actor=by,
+        tenant=tenant,
+        action="create",
+        changes={"role": [None, role], "organization": [None, audit.text(organization)]},
+    )
     if created:
         transaction.on_commit(lambda: send_welcome(user=user, request=request))
     return membership
@@ -151,11 +177,23 @@ def update_membership(
     elif organization is None:
         organization = membership.organization
     _check_membership(tenant=membership.tenant, role=role, organization=organization)
+    new_values = {"role": role, "organization": organization}
+    if is_active is not None:
+        new_values["is_active"] = is_active
+    changes = audit.diff(membership, new_values, new_values)
     membership.role = role
     membership.organization = organization
     if is_active is not None:
         membership.is_active = is_active
     membership.save()
+    if changes:
+        audit.record(
+            verb="membership.updated",
+            obj=membership,
+            actor=by,
+            tenant=membership.tenant,
+            changes=changes,
+        )
     user = membership.user
     if first_name is not None or last_name is not None:
         user.first_name = user.first_name if first_name is None else first_name

@@ -5,6 +5,8 @@ route with an argument this file cannot fill fails the test until OBJECT_MAKERS 
 an object of tenant B for it.
 """
 
+import importlib
+import pkgutil
 import uuid
 
 import pytest
@@ -26,13 +28,20 @@ def _membership(world):
 
 
 # How to fill each URL argument with an object of tenant B: by argument name, or for DRF's
-# generic `pk`, by route name.
+# generic `pk`, by route name. Each module of tests/isolation/ adds its subject's: a `MAKERS`
+# dict like this one and a `populate(world, tenant_b, canary)` that makes tenant B's objects.
 OBJECT_MAKERS = {
     "organization_id": _organization,
     "membership_id": _membership,
     "api:organization-detail/pk": _organization,
     "api:membership-detail/pk": _membership,
 }
+SUBJECTS = [
+    importlib.import_module(f"tests.isolation.{m.name}")
+    for m in pkgutil.iter_modules(importlib.import_module("tests.isolation").__path__)
+]
+for _subject in SUBJECTS:
+    OBJECT_MAKERS.update(_subject.MAKERS)
 
 # Routes outside any tenant: platform admin, auth and documentation. They hold no tenant data.
 NOT_TENANT_ROUTES = ("admin:", "password_reset_confirm", "set_language", "javascript-catalog")
@@ -48,12 +57,15 @@ def world(tenant, other_tenant):
         user__email=f"{CANARY.lower()}@b.test",
         user__first_name=CANARY,
     )
-    return {
+    world = {
         "a": tenant,
         "b": other_tenant,
         "b_organization": b_organization,
         "b_membership": b_membership,
     }
+    for subject in SUBJECTS:
+        subject.populate(world, other_tenant, CANARY)
+    return world
 
 
 def _fill(route, world, tenant_slug):

@@ -1,0 +1,502 @@
+"""The capability model library and the engagements assessed against it."""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from assessments.scoping import LibraryManager
+from assessments.scoring import Rating
+from tenants.models import Organization, Tenant, TenantOwned
+
+
+def localized(obj, field):
+    """`obj.<field>_zh` when the active language is Chinese and it is filled, else `_en`."""
+    if (get_language() or "en").startswith("zh"):
+        value = getattr(obj, f"{field}_zh", "")
+        if value:
+            return value
+    return getattr(obj, f"{field}_en")
+
+
+class MaturityModel(models.Model):
+    """A maturity model (e.g. one part of the DevOps series); its content lives in versions."""
+
+    tenant = models.ForeignKey(
+        Tenant,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for a model every assessment body may use."),
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = LibraryManager()
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "code"], name="model_code_unique_per_tenant"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=models.Q(tenant__isnull=True),
+                name="global_model_code_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.name}"
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+    @property
+    def is_global(self):
+        return self.tenant_id is None
+
+
+class ModelVersion(models.Model):
+    """One version of a model. Immutable once published: changes make a new version."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    model = models.ForeignKey(MaturityModel, on_delete=models.PROTECT, related_name="versions")
+    tenant = models.ForeignKey(  # the model's tenant, repeated so versions scope on their own
+        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    version = models.CharField(_("version"), max_length=40)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    description_en = models.TextField(blank=True)
+    description_zh = models.TextField(blank=True)
+    notice_en = models.TextField(blank=True)
+    notice_zh = models.TextField(blank=True)
+    # [{"level": 1, "name_en": "Initial", "name_zh": "初始级"}, …] for levels 1 to 5.
+    levels = models.JSONField(default=list)
+    item_count = models.PositiveIntegerField(default=0)
+    requirement_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = LibraryManager()
+
+    class Meta:
+        ordering = ["model__code", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "version"], name="model_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.model.code} {self.version}"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+    @property
+    def notice(self):
+        return localized(self, "notice")
+
+    def level_name(self, level):
+        for entry in self.levels:
+            if entry["level"] == level:
+                return (
+                    entry["name_zh"]
+                    if (get_language() or "").startswith("zh")
+                    else entry["name_en"]
+                )
+        return ""
+
+    def level_names(self):
+        return {entry["level"]: self.level_name(entry["level"]) for entry in self.levels}
+
+
+class ImmutableWhenPublished(models.Model):
+    """Content of a model version: written once, while the version is a draft."""
+
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = LibraryManager(tenant_path="version__tenant")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        published = ModelVersion._base_manager.filter(
+            pk=self.version_id, status=ModelVersion.Status.PUBLISHED
+        )
+        if published.exists():
+            raise ValidationError(_("A published model version cannot be changed."))
+        super().save(*args, **kwargs)
+
+
+class Domain(ImmutableWhenPublished):
+    """A node of the domain tree: part → domain → sub-domain."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=300)
+    depth = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="domain_code_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name_en}"
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+
+class CapabilityItem(ImmutableWhenPublished):
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="items")
+    code = models.CharField(_("code"), max_length=60)
+    name_en = models.CharField(_("name (English)"), max_length=300)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=300)
+    description_en = models.TextField(blank=True)
+    description_zh = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="item_code_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.name_en}"
+
+    @property
+    def name(self):
+        return localized(self, "name")
+
+
+class LevelRequirement(ImmutableWhenPublished):
+    item = models.ForeignKey(CapabilityItem, on_delete=models.CASCADE, related_name="requirements")
+    code = models.CharField(_("code"), max_length=60)
+    level = models.PositiveSmallIntegerField(_("level"))
+    text_en = models.TextField(_("text (English)"))
+    text_zh = models.TextField(_("text (Chinese)"))
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "code"], name="requirement_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(level__gte=1, level__lte=5), name="requirement_level_1_to_5"
+            ),
+        ]
+        indexes = [models.Index(fields=["item", "level"])]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def text(self):
+        return localized(self, "text")
+
+
+# --- Engagements -------------------------------------------------------------------------------
+
+
+class Engagement(TenantOwned):
+    """One assessment of one client organization against a frozen model version."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PLANNING = "planning", _("Planning")
+        EVIDENCE = "evidence", _("Evidence")
+        ASSESSMENT = "assessment", _("Assessment")
+        REVIEW = "review", _("Review")
+        DECISION = "decision", _("Decision")
+        CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    reference = models.CharField(_("reference"), max_length=40)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="engagements",
+        verbose_name=_("organization"),
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="engagements",
+        verbose_name=_("model version"),
+    )
+    scope_items = models.ManyToManyField(
+        CapabilityItem, related_name="+", verbose_name=_("items in scope")
+    )
+    target_level = models.PositiveSmallIntegerField(_("target level"))
+    planned_start = models.DateField(_("planned start"), null=True, blank=True)
+    planned_end = models.DateField(_("planned end"), null=True, blank=True)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("assess_engagement", "Record findings, ratings, nonconformities; judge evidence"),
+            ("lead_engagement", "Lead the assessment team"),
+            ("review_engagement", "Review the findings"),
+            ("decide_engagement", "Decide on certification"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "reference"], name="engagement_reference_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_level__gte=1, target_level__lte=5),
+                name="engagement_target_level_1_to_5",
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "state", "-created_at"])]
+
+    def __str__(self):
+        return self.reference
+
+    @property
+    def is_open(self):
+        return self.state not in (self.State.CLOSED, self.State.CANCELLED)
+
+
+class EngagementUserObjectPermission(UserObjectPermissionBase):
+    """django-guardian's direct permission table for engagements (no generic foreign key)."""
+
+    content_object = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="user_permissions"
+    )
+
+
+class EngagementGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="group_permissions"
+    )
+
+
+class Assignment(TenantOwned):
+    """A person on an engagement with an engagement role; grants object permissions."""
+
+    class Role(models.TextChoices):
+        LEAD_ASSESSOR = "lead_assessor", _("Lead assessor")
+        ASSESSOR = "assessor", _("Assessor")
+        REVIEWER = "reviewer", _("Technical reviewer")
+        OFFICER = "officer", _("Certification officer")
+        OBSERVER = "observer", _("Observer")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "assigned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "user"], name="one_role_per_engagement"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()}"
+
+
+TEAM_ROLES = (Assignment.Role.LEAD_ASSESSOR, Assignment.Role.ASSESSOR)
+
+
+def evidence_upload_to(instance, filename):
+    """Stored names are generated, never the user's: tenant/engagement/random."""
+    return f"evidence/{instance.tenant_id}/{instance.engagement_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(TenantOwned):
+    """A file submitted to an engagement; never changed once submitted (a new version
+    supersedes it)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="evidence")
+    items = models.ManyToManyField(CapabilityItem, related_name="+", blank=True)
+    file = models.FileField(upload_to=evidence_upload_to, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField(max_length=64)
+    description = models.TextField(_("description"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    review_note = models.TextField(_("note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        verbose_name_plural = "evidence"
+
+    def __str__(self):
+        return self.original_name
+
+
+class Finding(TenantOwned):
+    """What the assessors found for one capability item in scope."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        FINAL = "final", _("Final")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="findings")
+    item = models.ForeignKey(CapabilityItem, on_delete=models.PROTECT, related_name="+")
+    narrative = models.TextField(_("narrative"), blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    evidence = models.ManyToManyField(Evidence, related_name="findings", blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "item"], name="one_finding_per_item"),
+        ]
+
+    def __str__(self):
+        return f"{self.engagement_id}/{self.item_id}"
+
+
+class RequirementRating(TenantOwned):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="ratings")
+    requirement = models.ForeignKey(LevelRequirement, on_delete=models.PROTECT, related_name="+")
+    rating = models.CharField(
+        _("rating"), max_length=16, choices=[(r.value, r.value) for r in Rating]
+    )
+    note = models.TextField(_("note"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    rated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["finding", "requirement"], name="one_rating_per_requirement"
+            ),
+        ]
+
+
+class Nonconformity(TenantOwned):
+    class Grade(models.TextChoices):
+        MAJOR = "major", _("Major")
+        MINOR = "minor", _("Minor")
+        OBSERVATION = "observation", _("Observation")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="nonconformities"
+    )
+    finding = models.ForeignKey(Finding, on_delete=models.PROTECT, related_name="nonconformities")
+    requirement = models.ForeignKey(
+        LevelRequirement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    grade = models.CharField(_("grade"), max_length=12, choices=Grade.choices)
+    description = models.TextField(_("description"))
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    corrective_action = models.TextField(_("corrective action"), blank=True)
+    response_evidence = models.ManyToManyField(Evidence, related_name="+", blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    verification_note = models.TextField(_("verification note"), blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+
+
+class Review(TenantOwned):
+    class Outcome(models.TextChoices):
+        APPROVED = "approved", _("Findings approved")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    comments = models.TextField(_("comments"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class Decision(TenantOwned):
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", _("Certification granted")
+        REFUSED = "refused", _("Certification refused")
+
+    engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    level = models.PositiveSmallIntegerField(_("level granted"), null=True, blank=True)
+    reasons = models.TextField(_("reasons"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)

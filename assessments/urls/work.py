@@ -1,0 +1,3 @@
+"""Web routes of the work part of assessments (included under /t/<tenant>/)."""
+
+urlpatterns = []

@@ -1,0 +1,135 @@
+"""Certificates and assessment reports: rows first, PDFs rendered and signed by workers."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Engagement, ModelVersion
+from tenants.models import Organization, TenantOwned
+
+
+def pdf_upload_to(instance, filename):
+    """Generated names only: kind/tenant/random.pdf."""
+    kind = instance._meta.model_name
+    return f"{kind}/{instance.tenant_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Certificate(TenantOwned):
+    """A level certificate. Its row exists (status `issuing`) before its PDF does; a worker
+    renders and signs the PDF, then makes it `active`. A signed PDF never changes: later status
+    changes show on the public verification page only."""
+
+    class Status(models.TextChoices):
+        ISSUING = "issuing", _("Being issued")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        EXPIRED = "expired", _("Expired")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="certificates"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="certificates"
+    )
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=40, unique=True)
+    # What the certificate states, frozen at issue: names in both languages, scope, level.
+    organization_name = models.CharField(max_length=200)
+    organization_name_en = models.CharField(max_length=200, blank=True)
+    model_name_en = models.CharField(max_length=300)
+    model_name_zh = models.CharField(max_length=300)
+    scope = models.JSONField(default=list)  # [{"code", "name_en", "name_zh"}] of domains
+    level = models.PositiveSmallIntegerField(_("level"))
+    level_name_en = models.CharField(max_length=60)
+    level_name_zh = models.CharField(max_length=60)
+    issued_on = models.DateField(_("issued on"))
+    expires_on = models.DateField(_("expires on"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ISSUING, db_index=True
+    )
+    status_reason = models.TextField(blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    signer_fingerprint = models.CharField(max_length=64, blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # One live certificate per engagement: issuing twice never makes two.
+            models.UniqueConstraint(
+                fields=["engagement"],
+                condition=~models.Q(status__in=["withdrawn", "superseded", "expired"]),
+                name="one_live_certificate_per_engagement",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "expires_on"])]
+
+    def __str__(self):
+        return self.number
+
+
+class CertificateEvent(TenantOwned):
+    """Every status change of a certificate, with its reason: shown on the verification page."""
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12)
+    reason = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.certificate_id}: {self.from_status} → {self.to_status}"
+
+
+class Report(TenantOwned):
+    """One version of an engagement's assessment report; regenerating makes a new version."""
+
+    class Status(models.TextChoices):
+        RENDERING = "rendering", _("Being rendered")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="reports")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RENDERING)
+    pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
+    sha256 = models.CharField(max_length=64, blank=True)
+    signer_fingerprint = models.CharField(max_length=64, blank=True)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    render_attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "version"], name="report_version_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.engagement_id} v{self.version}"
