@@ -1,0 +1,713 @@
+"""Read and write capability models in Assay's YAML format (docs/model-format.md).
+
+A model file is either accepted whole or refused whole: `load_model` collects every problem it
+can find -- syntax, schema, duplicate codes, levels, gaps in an item's requirement levels -- and
+raises one ModelFormatError listing them all, each with the line and the path of the offending
+key, so an author fixes a file in one round instead of one error per upload. Nothing here touches
+the database; `manage.py import_model` and the tenant admin's upload turn a ModelDocument into rows.
+
+Untrusted input: tenant admins upload these files, so the loader guards against YAML bombs. It
+refuses files over MAX_MODEL_BYTES, refuses anchors and aliases outright (they are the mechanism
+of the "billion laughs" expansion, and a model has no use for them), limits nesting depth (a deep
+document would exhaust the recursion of the composer and of the checks), and never constructs
+arbitrary Python objects: it composes nodes with the safe loader and accepts only the core YAML
+tags. Duplicate keys, which YAML loaders silently resolve to the last one, are reported instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+MAX_MODEL_BYTES = (
+    2 * 1024 * 1024
+)  # shipped models are ~60 kB; checking 2 MB takes ~4 s (jsonschema)
+MAX_DEPTH = 64  # mappings and lists inside each other; a model needs about 12 plus 2 a sub-domain
+LEVELS = (1, 2, 3, 4, 5)
+
+# libyaml when present: about ten times faster on large files, with the same nodes and marks.
+_YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_CORE_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}"
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
+_LANGUAGES = {"en": "English", "zh": "Chinese"}
+
+PathKey = tuple[str | int, ...]
+
+
+# --- Problems -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with a model file, said so that its author can find and fix it."""
+
+    line: int  # 1-based line in the file
+    path: str  # where in the document, e.g. "domains[2].items[0].requirements[3].level"
+    message: str  # plain English
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", {self.path}" if self.path else "")
+        return f"{where}: {self.message}"
+
+
+class ModelFormatError(ValueError):
+    """The file was refused; `problems` lists everything found, ordered by line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        count = len(self.problems)
+        lines = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"the model file has {count} problem{'s' if count != 1 else ''}:\n{lines}")
+
+
+def format_path(path: PathKey) -> str:
+    """("domains", 2, "items", 0, "code") -> "domains[2].items[0].code"."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part):
+            text += f".{part}" if text else part
+        else:
+            text += f"[{part!r}]"
+    return text
+
+
+# --- The document -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalizedText:
+    """A name or text in English and Simplified Chinese; the format requires both."""
+
+    en: str
+    zh: str
+
+    def get(self, language: str) -> str:
+        """The text for a Django language code ("zh-hans" -> zh); English for any other."""
+        return self.zh if language.lower().startswith("zh") else self.en
+
+
+@dataclass(frozen=True)
+class LevelDefinition:
+    level: int
+    name: LocalizedText
+
+
+@dataclass(frozen=True)
+class RequirementNode:
+    code: str
+    level: int
+    text: LocalizedText
+    # Where the node was read from, for messages; not part of its identity, so that a document
+    # built from database rows compares equal to the one read from the file.
+    path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class ItemNode:
+    code: str
+    name: LocalizedText
+    requirements: tuple[RequirementNode, ...]
+    description: LocalizedText | None = None
+    path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class DomainNode:
+    code: str
+    name: LocalizedText
+    domains: tuple[DomainNode, ...] = ()
+    items: tuple[ItemNode, ...] = ()
+    path: str = field(default="", compare=False)
+
+    def all_items(self) -> Iterator[ItemNode]:
+        """Its items, then those of its sub-domains at any depth, in file order."""
+        yield from self.items
+        for domain in self.domains:
+            yield from domain.all_items()
+
+
+@dataclass(frozen=True)
+class ModelDocument:
+    code: str
+    version: str
+    name: LocalizedText
+    levels: tuple[LevelDefinition, ...]  # exactly levels 1..5, in order
+    domains: tuple[DomainNode, ...]
+    description: LocalizedText | None = None
+    notice: LocalizedText | None = None
+
+    def level_name(self, level: int) -> LocalizedText:
+        return next(definition.name for definition in self.levels if definition.level == level)
+
+    def all_domains(self) -> Iterator[DomainNode]:
+        """Every domain, parents before their sub-domains, in file order."""
+
+        def walk(domains: tuple[DomainNode, ...]) -> Iterator[DomainNode]:
+            for domain in domains:
+                yield domain
+                yield from walk(domain.domains)
+
+        return walk(self.domains)
+
+    def all_items(self) -> Iterator[ItemNode]:
+        for domain in self.domains:
+            yield from domain.all_items()
+
+    def all_requirements(self) -> Iterator[RequirementNode]:
+        for item in self.all_items():
+            yield from item.requirements
+
+
+# --- Loading ------------------------------------------------------------------------------------
+
+
+@cache
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the format, as shipped in schema.json."""
+    text = resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _is_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 3.0 as an integer; a level of 3.0 is a typo in a model file.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
+class _Refused(Exception):
+    """Stops reading at a problem after which nothing further can be checked."""
+
+    def __init__(self, *problems: Problem):
+        self.problems = list(problems)
+
+
+class _Reading:
+    """The document as plain data, with the line of every key and value, and problems so far."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.value_lines: dict[PathKey, int] = {}
+        self.key_lines: dict[PathKey, int] = {}
+        self.raw_scalars: dict[PathKey, str] = {}
+        self.unreadable: set[PathKey] = set()  # already reported; the schema stays silent on them
+        self._constructor = SafeConstructor()
+
+    def report(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
+        line = self.line_of_key(path) if at_key else self.line_of_value(path)
+        self.problems.append(Problem(line, format_path(path), message))
+
+    def line_of_value(self, path: PathKey) -> int:
+        """The line of the value at `path`, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.value_lines:
+                return self.value_lines[path]
+            path = path[:-1]
+        return self.value_lines.get((), 1)
+
+    def line_of_key(self, path: PathKey) -> int:
+        """The line of the key (for mappings) or of the value (for list entries) at `path`.
+
+        For a key that is missing, that is the line of the mapping that lacks it.
+        """
+        while path:
+            if path in self.key_lines:
+                return self.key_lines[path]
+            if path in self.value_lines:
+                return self.value_lines[path]
+            path = path[:-1]
+        return self.value_lines.get((), 1)
+
+    def to_python(self, node: Any, path: PathKey) -> Any:
+        self.value_lines[path] = node.start_mark.line + 1
+        if node.tag not in _CORE_TAGS:
+            self.unreadable.add(path)
+            if node.tag == "tag:yaml.org,2002:merge":
+                self.report(path, "merge keys (<<) are not allowed; write each key out")
+            else:
+                self.report(path, f"the YAML tag {node.tag!r} is not allowed in a model file")
+            return None
+        if isinstance(node, ScalarNode):
+            self.raw_scalars[path] = node.value
+            try:
+                return self._constructor.construct_object(node, deep=True)
+            except (ValueError, yaml.YAMLError) as error:
+                # e.g. an impossible date (2026-13-45) or a number with thousands of digits
+                self.unreadable.add(path)
+                self.report(path, f"cannot read the value {node.value!r}: {error}")
+                return None
+        if isinstance(node, SequenceNode):
+            return [self.to_python(child, (*path, index)) for index, child in enumerate(node.value)]
+        assert isinstance(node, MappingNode)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key_line = key_node.start_mark.line + 1
+            key = None
+            if isinstance(key_node, ScalarNode) and key_node.tag in _CORE_TAGS:
+                try:
+                    key = self._constructor.construct_object(key_node, deep=True)
+                except (ValueError, yaml.YAMLError):
+                    key = None
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.problems.append(
+                    Problem(key_line, format_path(path), "merge keys (<<) are not allowed")
+                )
+                continue
+            if not isinstance(key, str):
+                shown = key_node.value if isinstance(key_node, ScalarNode) else "a list or mapping"
+                self.problems.append(
+                    Problem(key_line, format_path(path), f"keys must be text; found {shown!r}")
+                )
+                continue
+            child = (*path, key)
+            if key in mapping:
+                self.problems.append(
+                    Problem(
+                        key_line,
+                        format_path(child),
+                        f"the key {key!r} appears twice in this mapping"
+                        f" (first on line {self.key_lines[child]}); keep one",
+                    )
+                )
+                continue
+            self.key_lines[child] = key_line
+            mapping[key] = self.to_python(value_node, child)
+        return mapping
+
+
+def _decode(source: str | bytes) -> str:
+    size = len(source.encode("utf-8")) if isinstance(source, str) else len(source)
+    if size > MAX_MODEL_BYTES:
+        raise _Refused(
+            Problem(
+                1,
+                "",
+                f"the file is {size:,} bytes; model files may be at most {MAX_MODEL_BYTES:,} bytes",
+            )
+        )
+    if isinstance(source, str):
+        return source
+    try:
+        return source.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = source[: error.start].count(b"\n") + 1
+        raise _Refused(
+            Problem(line, "", f"the file is not UTF-8 text (byte {source[error.start]:#04x})")
+        ) from None
+
+
+def _syntax_problem(error: yaml.YAMLError, text: str) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    if mark is not None:
+        line = mark.line + 1
+    elif isinstance(error, yaml.reader.ReaderError):
+        line = text[: error.position].count("\n") + 1
+    else:
+        line = 1
+    if isinstance(error, yaml.composer.ComposerError) and error.problem == (
+        "but found another document"
+    ):
+        what = "a model file holds one YAML document, but a second one starts here"
+    elif isinstance(error, yaml.MarkedYAMLError):
+        what = error.problem or error.context or "unreadable YAML"
+        context = getattr(error, "context", None)
+        context_mark = getattr(error, "context_mark", None)
+        if context and context != what:
+            what += f" ({context}" + (
+                f" from line {context_mark.line + 1})" if context_mark is not None else ")"
+            )
+    elif isinstance(error, yaml.reader.ReaderError):
+        character = error.character
+        shown = repr(chr(character) if isinstance(character, int) else character)
+        what = f"the character {shown} is not allowed ({error.reason})"
+    else:
+        what = str(error)
+    return Problem(line, "", f"YAML syntax error: {what}")
+
+
+def _compose(text: str) -> Any:
+    """The YAML node tree, after refusing aliases, anchors and excessive nesting."""
+    problems = []
+    depth = 0
+    try:
+        # A first pass over the parser's events costs little and sees every anchor and alias
+        # before anything is composed, so none of them is ever expanded.
+        for event in yaml.parse(text, Loader=_YAMLLoader):
+            line = event.start_mark.line + 1
+            if isinstance(event, AliasEvent):
+                problems.append(
+                    Problem(
+                        line,
+                        "",
+                        f"YAML aliases (*{event.anchor}) are not allowed; write the value out",
+                    )
+                )
+            elif getattr(event, "anchor", None) is not None:
+                problems.append(
+                    Problem(line, "", f"YAML anchors (&{event.anchor}) are not allowed")
+                )
+            if isinstance(event, MappingStartEvent | SequenceStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    problems.append(
+                        Problem(line, "", f"lists and mappings nest more than {MAX_DEPTH} deep")
+                    )
+                    raise _Refused(*problems)
+            elif isinstance(event, MappingEndEvent | SequenceEndEvent):
+                depth -= 1
+        if problems:
+            raise _Refused(*problems)
+        node = yaml.compose(text, Loader=_YAMLLoader)
+    except yaml.YAMLError as error:
+        raise _Refused(*problems, _syntax_problem(error, text)) from None
+    if node is None:
+        raise _Refused(Problem(1, "", "the file is empty; it should hold one model"))
+    return node
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "object": "a mapping (key: value lines)",
+    "array": "a list",
+}
+_LIST_ENTRY_WORDS = {"domains": "domain", "items": "capability item", "requirements": "requirement"}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int):
+        return "a whole number"
+    if isinstance(value, float):
+        return "a decimal number"
+    if isinstance(value, datetime.date):
+        return "a date"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping"
+
+
+def _schema_problems(data: Any, reading: _Reading) -> None:
+    """Turn JSON Schema errors into problems in plain words, at the right path and line."""
+    for error in _Validator(json_schema()).iter_errors(data):
+        path: PathKey = tuple(error.absolute_path)
+        if any(path[: len(bad)] == bad for bad in reading.unreadable):
+            continue
+        keyword = error.validator
+        instance = error.instance
+        title = error.schema.get("title") if isinstance(error.schema, dict) else None
+        last = path[-1] if path else None
+        if keyword == "required":
+            for key in error.validator_value:
+                if isinstance(instance, dict) and key not in instance:
+                    if key in _LANGUAGES:
+                        message = f"the {_LANGUAGES[key]} ({key}) text is missing"
+                    else:
+                        message = f"the required key {key!r} is missing"
+                    reading.report((*path, key), message, at_key=True)
+        elif keyword == "additionalProperties":
+            allowed = ", ".join(error.schema.get("properties", {}))
+            for key in instance:
+                if key not in error.schema.get("properties", {}):
+                    reading.report(
+                        (*path, key), f"unknown key {key!r}; allowed here: {allowed}", at_key=True
+                    )
+        elif keyword == "anyOf" and title == "Domain":
+            reading.report(
+                path,
+                "a domain needs sub-domains ('domains') or capability items ('items'), or both",
+                at_key=True,
+            )
+        elif keyword == "type":
+            if title in ("Localized name", "Localized text"):
+                message = f"must be a mapping with 'en' and 'zh' texts, not {_kind(instance)}"
+            else:
+                expected = _TYPE_WORDS.get(error.validator_value, error.validator_value)
+                message = f"must be {expected}, not {_kind(instance)}"
+                raw = reading.raw_scalars.get(path)
+                if error.validator_value == "string" and raw is not None and raw.strip():
+                    message += f"; put it in quotes ('{raw}') so that YAML reads it as text"
+            reading.report(path, message)
+        elif keyword == "pattern" and last in _LANGUAGES:
+            reading.report(
+                path,
+                f"the {_LANGUAGES[last]} ({last}) text is empty; every name and text needs both "
+                "English and Chinese",
+            )
+        elif keyword == "pattern":
+            allowed = "'_' and '-'" if path == ("code",) else "'.', '_' and '-'"
+            reading.report(
+                path,
+                f"{instance!r} is not a valid {last}: use letters, digits, {allowed}, "
+                "starting with a letter or digit",
+            )
+        elif keyword in ("minimum", "maximum") and title == "Level":
+            reading.report(path, f"levels are 1 to 5, not {instance}")
+        elif keyword in ("minItems", "maxItems") and path == ("levels",):
+            continue  # _check_levels says precisely which levels are missing or repeated
+        elif keyword == "minItems":
+            entry = _LIST_ENTRY_WORDS.get(str(last), "entry")
+            reading.report(path, f"must list at least one {entry}")
+        elif keyword == "maxLength":
+            reading.report(
+                path, f"is too long: {len(instance)} characters, at most {error.validator_value}"
+            )
+        else:
+            reading.report(path, error.message)
+
+
+def _valid_level(entry: Any) -> int | None:
+    level = entry.get("level") if isinstance(entry, dict) else None
+    return level if type(level) is int and level in LEVELS else None
+
+
+def _check_levels(data: dict[str, Any], reading: _Reading) -> None:
+    levels = data.get("levels")
+    if not isinstance(levels, list):
+        return
+    found = [_valid_level(entry) for entry in levels]
+    if None in found:
+        return  # the schema has reported that entry; counting around it would only add noise
+    missing = [level for level in LEVELS if level not in found]
+    repeated = sorted({level for level in found if found.count(level) > 1})
+    if missing or repeated or len(levels) != len(LEVELS):
+        details = "".join(
+            [
+                f"; missing: {', '.join(map(str, missing))}" if missing else "",
+                f"; listed more than once: {', '.join(map(str, repeated))}" if repeated else "",
+            ]
+        )
+        reading.report(
+            ("levels",),
+            f"levels must name each of the levels 1 to 5 exactly once{details}",
+            at_key=True,
+        )
+
+
+def _walk_domains(domains: Any, path: PathKey) -> Iterator[tuple[dict[str, Any], PathKey]]:
+    if not isinstance(domains, list):
+        return
+    for index, domain in enumerate(domains):
+        if isinstance(domain, dict):
+            yield domain, (*path, index)
+            yield from _walk_domains(domain.get("domains"), (*path, index, "domains"))
+
+
+def _entries(value: Any, path: PathKey) -> Iterator[tuple[dict[str, Any], PathKey]]:
+    if isinstance(value, list):
+        for index, entry in enumerate(value):
+            if isinstance(entry, dict):
+                yield entry, (*path, index)
+
+
+def _check_tree(data: dict[str, Any], reading: _Reading) -> None:
+    """Unique codes and contiguous requirement levels: what the schema cannot express."""
+    first_use: dict[str, PathKey] = {}
+
+    def claim(entry: dict[str, Any], path: PathKey) -> None:
+        code = entry.get("code")
+        if not isinstance(code, str):
+            return
+        if code in first_use:
+            earlier = first_use[code]
+            reading.report(
+                (*path, "code"),
+                f"the code {code!r} is already used by {format_path(earlier)} (line "
+                f"{reading.line_of_value((*earlier, 'code'))}); every code in a model must be "
+                "unique",
+            )
+        else:
+            first_use[code] = path
+
+    for domain, domain_path in _walk_domains(data.get("domains"), ("domains",)):
+        claim(domain, domain_path)
+        for item, item_path in _entries(domain.get("items"), (*domain_path, "items")):
+            claim(item, item_path)
+            requirements = list(_entries(item.get("requirements"), (*item_path, "requirements")))
+            for requirement, requirement_path in requirements:
+                claim(requirement, requirement_path)
+            found = [_valid_level(requirement) for requirement, _ in requirements]
+            if None in found or not found:
+                continue  # a bad level was reported already; a "gap" around it would be noise
+            levels = set(found)
+            if skipped := [n for n in range(1, max(levels)) if n not in levels]:
+                reading.report(
+                    (*item_path, "requirements"),
+                    f"the requirements skip level {', '.join(map(str, skipped))} (found levels "
+                    f"{', '.join(map(str, sorted(levels)))}); an item needs requirements at every "
+                    "level from 1 up to its highest",
+                    at_key=True,
+                )
+
+
+def _text(value: dict[str, str] | None) -> LocalizedText | None:
+    return None if value is None else LocalizedText(en=value["en"], zh=value["zh"])
+
+
+def _build_domain(data: dict[str, Any], path: PathKey) -> DomainNode:
+    items = []
+    for index, item in enumerate(data.get("items", ())):
+        item_path = (*path, "items", index)
+        requirements = tuple(
+            RequirementNode(
+                code=requirement["code"],
+                level=requirement["level"],
+                text=_text(requirement["text"]),
+                path=format_path((*item_path, "requirements", number)),
+            )
+            for number, requirement in enumerate(item["requirements"])
+        )
+        items.append(
+            ItemNode(
+                code=item["code"],
+                name=_text(item["name"]),
+                requirements=requirements,
+                description=_text(item.get("description")),
+                path=format_path(item_path),
+            )
+        )
+    return DomainNode(
+        code=data["code"],
+        name=_text(data["name"]),
+        domains=tuple(
+            _build_domain(child, (*path, "domains", index))
+            for index, child in enumerate(data.get("domains", ()))
+        ),
+        items=tuple(items),
+        path=format_path(path),
+    )
+
+
+def load_model(source: str | bytes) -> ModelDocument:
+    """Read a model file; raise ModelFormatError listing every problem if it is not acceptable.
+
+    Bytes must be UTF-8 (a byte-order mark is allowed). YAML syntax errors stop the reading at the
+    first one (the parser cannot go on); otherwise all problems are found in one pass.
+    """
+    reading = _Reading()
+    try:
+        text = _decode(source)
+        node = _compose(text)
+    except _Refused as refused:
+        raise ModelFormatError(refused.problems) from None
+    data = reading.to_python(node, ())
+    if not isinstance(data, dict):
+        reading.report((), f"the file must hold a mapping with the model's keys, not {_kind(data)}")
+        raise ModelFormatError(reading.problems)
+    _schema_problems(data, reading)
+    _check_levels(data, reading)
+    _check_tree(data, reading)
+    if reading.problems:
+        raise ModelFormatError(reading.problems)
+    return ModelDocument(
+        code=data["code"],
+        version=data["version"],
+        name=_text(data["name"]),
+        levels=tuple(
+            LevelDefinition(level=entry["level"], name=_text(entry["name"]))
+            for entry in sorted(data["levels"], key=lambda entry: entry["level"])
+        ),
+        domains=tuple(
+            _build_domain(domain, ("domains", index))
+            for index, domain in enumerate(data["domains"])
+        ),
+        description=_text(data.get("description")),
+        notice=_text(data.get("notice")),
+    )
+
+
+# --- Writing ------------------------------------------------------------------------------------
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # the loader refuses aliases, so never write one
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        # Indent list entries under their key, as people write YAML by hand.
+        return super().increase_indent(flow, False)
+
+
+def _text_data(text: LocalizedText) -> dict[str, str]:
+    return {"en": text.en, "zh": text.zh}
+
+
+def _item_data(item: ItemNode) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": item.code, "name": _text_data(item.name)}
+    if item.description is not None:
+        data["description"] = _text_data(item.description)
+    data["requirements"] = [
+        {"code": r.code, "level": r.level, "text": _text_data(r.text)} for r in item.requirements
+    ]
+    return data
+
+
+def _domain_data(domain: DomainNode) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": domain.code, "name": _text_data(domain.name)}
+    if domain.domains:
+        data["domains"] = [_domain_data(child) for child in domain.domains]
+    if domain.items:
+        data["items"] = [_item_data(item) for item in domain.items]
+    return data
+
+
+def dump_model(doc: ModelDocument) -> str:
+    """The document as YAML in the format `load_model` reads, keys in the documented order.
+
+    Chinese is written as is (not escaped) and each text stays on one line, so exported files
+    read and diff well. load_model(dump_model(doc)) == doc for every document load_model returns.
+    """
+    data: dict[str, Any] = {
+        "code": doc.code,
+        "version": doc.version,
+        "name": _text_data(doc.name),
+    }
+    if doc.description is not None:
+        data["description"] = _text_data(doc.description)
+    if doc.notice is not None:
+        data["notice"] = _text_data(doc.notice)
+    data["levels"] = [
+        {"level": definition.level, "name": _text_data(definition.name)}
+        for definition in doc.levels
+    ]
+    data["domains"] = [_domain_data(domain) for domain in doc.domains]
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )
