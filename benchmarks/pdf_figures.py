@@ -1,0 +1,149 @@
+"""Figures of the PDF layer: certificate render times and the cost of sandboxing + signing.
+
+Run as ``python -m benchmarks.pdf_figures``; prints ``name: value unit`` lines. The page is
+:mod:`certificates.pdf.sample` (one A4 bilingual certificate, QR code included). Fonts and
+the development signing credential are prepared in a temporary directory first (not timed).
+
+* ``certificate_en_render_ms`` — English-only certificate, :func:`render_pdf` (forked child,
+  limits, fonts subset for the page), median;
+* ``certificate_zh_render_ms`` — the same with a Chinese organization, model and level name;
+* ``certificate_pipeline_vs_bare_render_ratio`` — the Chinese certificate through the whole
+  pipeline (:func:`render_pdf` then :func:`sign_pdf`) against a bare in-process WeasyPrint
+  render of the same HTML with the same fonts (``HTML(...).write_pdf(...)``, nothing else):
+  what the child process, the limits, the per-page font subsetting and the signature cost on
+  top of WeasyPrint itself. Target ≤ 1.25. Runs alternate between the two so that a slow
+  moment of the machine hits both;
+* ``certificate_zh_pdf_kb`` / ``certificate_en_pdf_kb`` — size of the signed PDFs.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from certificates.pdf.fetcher import BASE_URL
+from certificates.pdf.fonts import build_font_cache
+from certificates.pdf.render import prepare_document, render_pdf, shutdown_render_process
+from certificates.pdf.sample import CERTIFICATE_CSS, LATIN_ONLY, SampleCertificate, certificate_html
+from certificates.pdf.signing import generate_dev_ca_and_signer, sign_pdf
+
+RUNS = 15
+WARM_UP = 3
+
+
+def figures(runs: int = RUNS) -> list[tuple[str, float, str]]:
+    with tempfile.TemporaryDirectory(prefix="assay-pdf-bench-") as tmp:
+        font_dir = Path(tmp) / "fonts"
+        build_font_cache(font_dir)
+        credentials = generate_dev_ca_and_signer(Path(tmp) / "ca", tenant_name="Benchmark Body")
+        static_root = Path(tmp) / "static"
+        static_root.mkdir()
+
+        def pipeline(html: str) -> bytes:
+            pdf = render_pdf(
+                html,
+                static_root=static_root,
+                font_dir=font_dir,
+                stylesheets=[CERTIFICATE_CSS],
+                timeout_s=30,
+                max_memory_mb=512,
+            )
+            return sign_pdf(
+                pdf,
+                pkcs12_path=credentials.pkcs12_path,
+                passphrase=credentials.passphrase,
+                reason="Benchmark",
+            )
+
+        def bare(html: str) -> Callable[[], bytes]:
+            # The same fonts, fetcher and stylesheets as the pipeline, prepared beforehand:
+            # only WeasyPrint's own work is timed.
+            prepared = prepare_document(
+                html, static_root=static_root, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
+            )
+            sources = [prepared.font_css, CERTIFICATE_CSS]
+            fetcher = prepared.fetcher  # it keeps serving the page's fonts after close()
+            prepared.close()
+
+            def run() -> bytes:
+                font_config = FontConfiguration()
+                sheets = [
+                    CSS(
+                        string=source,
+                        base_url=BASE_URL,
+                        url_fetcher=fetcher,
+                        font_config=font_config,
+                    )
+                    for source in sources
+                ]
+                document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
+                return document.write_pdf(stylesheets=sheets, font_config=font_config)
+
+            return run
+
+        en_html = certificate_html(LATIN_ONLY)
+        zh_html = certificate_html(SampleCertificate())
+        en_pdf = pipeline(en_html)
+        zh_pdf = pipeline(zh_html)
+        bare_zh = bare(zh_html)
+
+        en_ms = _median_ms(
+            lambda: render_pdf(
+                en_html, static_root=static_root, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
+            ),
+            runs,
+        )
+        zh_ms = _median_ms(
+            lambda: render_pdf(
+                zh_html, static_root=static_root, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
+            ),
+            runs,
+        )
+        pipeline_ms, bare_ms = _alternating_medians_ms(lambda: pipeline(zh_html), bare_zh, runs)
+        shutdown_render_process()  # its fonts are in the directory about to be deleted
+        return [
+            ("certificate_en_render_ms", round(en_ms, 1), "ms"),
+            ("certificate_zh_render_ms", round(zh_ms, 1), "ms"),
+            ("certificate_pipeline_vs_bare_render_ratio", round(pipeline_ms / bare_ms, 3), "x"),
+            ("certificate_zh_pipeline_ms", round(pipeline_ms, 1), "ms"),
+            ("certificate_zh_bare_render_ms", round(bare_ms, 1), "ms"),
+            ("certificate_en_pdf_kb", round(len(en_pdf) / 1024, 1), "KB"),
+            ("certificate_zh_pdf_kb", round(len(zh_pdf) / 1024, 1), "KB"),
+        ]
+
+
+def _median_ms(function: Callable[[], object], runs: int) -> float:
+    for _ in range(WARM_UP):
+        function()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def _alternating_medians_ms(
+    first: Callable[[], object], second: Callable[[], object], runs: int
+) -> tuple[float, float]:
+    for _ in range(WARM_UP):
+        first()
+        second()
+    a, b = [], []
+    for _ in range(runs):
+        for function, times in ((first, a), (second, b)):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+    return statistics.median(a) * 1000, statistics.median(b) * 1000
+
+
+if __name__ == "__main__":
+    for name, value, unit in figures():
+        print(f"{name}: {value} {unit}")

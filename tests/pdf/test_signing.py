@@ -1,0 +1,232 @@
+"""PAdES signatures that pyHanko and poppler's pdfsig both accept, and both reject once touched."""
+
+import hashlib
+import io
+import shutil
+import subprocess
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from weasyprint import HTML
+
+from certificates.pdf.fetcher import AssayURLFetcher
+from certificates.pdf.signing import (
+    DEV_CA_NAME,
+    SigningError,
+    fingerprint,
+    generate_dev_ca_and_signer,
+    load_signer,
+    sign_pdf,
+    signer_fingerprint,
+    validate_pdf,
+)
+
+TENANT = "Example Assessment Services Ltd."
+
+
+@pytest.fixture(scope="module")
+def credentials(tmp_path_factory):
+    return generate_dev_ca_and_signer(tmp_path_factory.mktemp("ca"), tenant_name=TENANT)
+
+
+@pytest.fixture(scope="module")
+def unsigned_pdf():
+    html = "<h1>Certificate</h1><p>EAS-2025-000123</p>"
+    return HTML(string=html, url_fetcher=AssayURLFetcher(None)).write_pdf()
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(credentials, unsigned_pdf):
+    return sign_pdf(
+        unsigned_pdf,
+        pkcs12_path=credentials.pkcs12_path,
+        passphrase=credentials.passphrase,
+        reason="Certificate EAS-2025-000123",
+        location="Beijing",
+    )
+
+
+@pytest.fixture(scope="module")
+def nss_db(tmp_path_factory, credentials):
+    """An NSS database trusting the development CA, as pdfsig reads trust from one."""
+    if shutil.which("certutil") is None:
+        pytest.skip("libnss3-tools (certutil) is not installed")
+    directory = tmp_path_factory.mktemp("nssdb")
+    database = f"sql:{directory}"
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", database], check=True)
+    subprocess.run(
+        [
+            "certutil",
+            "-A",
+            "-n",
+            "ca",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(credentials.ca_cert_path),
+            "-d",
+            database,
+        ],
+        check=True,
+    )
+    return database
+
+
+def pdfsig(pdf, tmp_path, *options):
+    if shutil.which("pdfsig") is None:
+        pytest.skip("poppler-utils (pdfsig) is not installed")
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(pdf)
+    result = subprocess.run(["pdfsig", *options, str(path)], capture_output=True, text=True)
+    return result.stdout + result.stderr
+
+
+def one_byte_changed(pdf: bytes) -> bytes:
+    """The same PDF with its header's version digit changed: still parseable, not the same."""
+    assert pdf.startswith(b"%PDF-1.")
+    return pdf[:7] + bytes([pdf[7] ^ 0x01]) + pdf[8:]
+
+
+def test_dev_ca_is_named_as_such_and_made_once(credentials):
+    again = generate_dev_ca_and_signer(credentials.ca_cert_path.parent, tenant_name=TENANT)
+    ca = x509.load_pem_x509_certificate(credentials.ca_cert_path.read_bytes())
+
+    assert again == credentials
+    assert DEV_CA_NAME in ca.subject.rfc4514_string()
+    assert "not for production" in DEV_CA_NAME
+    assert oct(credentials.pkcs12_path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_signer_key_is_p256_with_non_repudiation(credentials):
+    key, cert, chain = pkcs12.load_key_and_certificates(
+        credentials.pkcs12_path.read_bytes(), credentials.passphrase.encode()
+    )
+    usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+
+    assert isinstance(key.curve, ec.SECP256R1)
+    assert usage.digital_signature and usage.content_commitment
+    assert [c.subject for c in chain] == [cert.issuer]
+
+
+def test_pdfsig_says_the_signature_is_valid(signed_pdf, tmp_path):
+    report = pdfsig(signed_pdf, tmp_path)
+
+    assert "Signature is Valid." in report
+    assert "Total document signed" in report
+    assert "ETSI.CAdES.detached" in report
+
+
+def test_pdfsig_trusts_it_given_the_development_ca(signed_pdf, nss_db, tmp_path):
+    report = pdfsig(signed_pdf, tmp_path, "-nssdir", nss_db)
+
+    assert "Signature is Valid." in report
+    assert "Certificate is Trusted." in report
+
+
+def test_pyhanko_finds_it_valid_and_trusted(signed_pdf, credentials):
+    result = validate_pdf(signed_pdf, trust_roots=[credentials.ca_cert_path])
+
+    assert result.ok, result.error
+    assert result.intact and result.valid and result.trusted and result.covers_whole_file
+    assert result.signer_fingerprint == signer_fingerprint(
+        credentials.pkcs12_path, credentials.passphrase
+    )
+    assert result.signing_time is not None
+    assert TENANT in result.signer_subject
+
+
+def test_a_one_byte_change_fails_both_validators(signed_pdf, credentials, nss_db, tmp_path):
+    changed = one_byte_changed(signed_pdf)
+
+    report = pdfsig(changed, tmp_path, "-nssdir", nss_db)
+    result = validate_pdf(changed, trust_roots=[credentials.ca_cert_path])
+
+    assert "Signature is Valid." not in report
+    assert not result.ok
+    assert not result.intact
+    assert result.error
+
+
+def test_content_appended_after_signing_is_reported(signed_pdf, credentials):
+    result = validate_pdf(signed_pdf + b"\n% appended\n", trust_roots=[credentials.ca_cert_path])
+
+    assert not result.ok
+    assert not result.covers_whole_file
+
+
+def test_another_ca_does_not_make_it_trusted(signed_pdf, tmp_path):
+    stranger = generate_dev_ca_and_signer(tmp_path, tenant_name="Someone else")
+
+    result = validate_pdf(signed_pdf, trust_roots=[stranger.ca_cert_path])
+
+    assert result.intact and result.valid
+    assert not result.trusted
+    assert not result.ok
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"hello", b"%PDF-1.7\n garbage", b"\x89PNG\r\n\x1a\n" + bytes(100)]
+)
+def test_not_a_signed_pdf_is_a_result_not_an_error(data, credentials):
+    result = validate_pdf(data, trust_roots=[credentials.ca_cert_path])
+
+    assert not result.ok
+    assert result.error
+
+
+def test_an_unsigned_pdf_is_reported(unsigned_pdf, credentials):
+    result = validate_pdf(unsigned_pdf, trust_roots=[credentials.ca_cert_path])
+
+    assert not result.ok
+    assert result.error == "The PDF is not signed."
+
+
+def test_a_wrong_passphrase_is_a_signing_error(credentials, unsigned_pdf):
+    with pytest.raises(SigningError):
+        sign_pdf(unsigned_pdf, pkcs12_path=credentials.pkcs12_path, passphrase="wrong")
+
+
+def test_the_prebuilt_container_has_what_pyhanko_would_put_in_it(
+    credentials, unsigned_pdf, signed_pdf
+):
+    """The fast CMS path must not drift from pyHanko's own PAdES B-B signed attributes."""
+    fast = load_signer(credentials.pkcs12_path, credentials.passphrase)
+    plain = signers.SimpleSigner(
+        signing_cert=fast.signing_cert,
+        signing_key=fast.signing_key,
+        cert_registry=fast.cert_registry,
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned_pdf))
+    metadata = signers.PdfSignatureMetadata(
+        field_name="AssaySignature", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    reference = signers.sign_pdf(writer, metadata, signer=plain).getvalue()
+
+    def signer_info(pdf):
+        signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
+        return signature.signer_info, signature.signed_data
+
+    ours, ours_data = signer_info(signed_pdf)
+    theirs, theirs_data = signer_info(reference)
+    types = [attribute["type"].native for attribute in ours["signed_attrs"]]
+    assert types == [attribute["type"].native for attribute in theirs["signed_attrs"]]
+    assert ours["signed_attrs"][2].dump() == theirs["signed_attrs"][2].dump()
+    assert ours["sid"].dump() == theirs["sid"].dump()
+    assert ours["signature_algorithm"].dump() == theirs["signature_algorithm"].dump()
+    assert sorted(c.dump() for c in ours_data["certificates"]) == sorted(
+        c.dump() for c in theirs_data["certificates"]
+    )
+
+
+def test_fingerprint_is_the_sha256_of_the_certificate(credentials):
+    cert = x509.load_pem_x509_certificate(credentials.ca_cert_path.read_bytes())
+    der = cert.public_bytes(serialization.Encoding.DER)
+
+    assert fingerprint(cert) == hashlib.sha256(der).hexdigest()
+    assert fingerprint(der) == fingerprint(credentials.ca_cert_path.read_bytes())
