@@ -1,7 +1,7 @@
 """The audit trail is append-only in the ORM and in the database itself."""
 
 import pytest
-from django.db import IntegrityError, InternalError, OperationalError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from portal import audit
 from portal.models import AppendOnly, AuditEntry
@@ -26,11 +26,14 @@ def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(entry):
         AuditEntry.objects.filter(pk=entry.pk).delete()
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the database trigger exists on PostgreSQL"
+)
 def test_the_database_refuses_raw_updates_and_deletes(entry):
     table = AuditEntry._meta.db_table
     for sql in (f"UPDATE {table} SET verb = 'x'", f"DELETE FROM {table}"):
         with (
-            pytest.raises((IntegrityError, InternalError, OperationalError)),
+            pytest.raises(DatabaseError),
             transaction.atomic(),
             connection.cursor() as cursor,
         ):

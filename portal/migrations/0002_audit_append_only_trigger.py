@@ -1,4 +1,8 @@
-"""The database itself refuses to update or delete audit entries (PostgreSQL and SQLite)."""
+"""On PostgreSQL the database itself refuses to update or delete audit entries.
+
+Row triggers leave TRUNCATE alone, so test databases can still be flushed. SQLite gets no
+trigger: Django flushes SQLite test databases with DELETE, which a trigger would refuse.
+"""
 
 from django.db import migrations
 
@@ -18,34 +22,14 @@ DROP FUNCTION IF EXISTS assay_audit_append_only();
 """
 
 
-SQLITE_CREATE = [
-    """CREATE TRIGGER portal_auditentry_no_update BEFORE UPDATE ON portal_auditentry
-       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;""",
-    """CREATE TRIGGER portal_auditentry_no_delete BEFORE DELETE ON portal_auditentry
-       BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;""",
-]
-SQLITE_DROP = [
-    "DROP TRIGGER IF EXISTS portal_auditentry_no_update;",
-    "DROP TRIGGER IF EXISTS portal_auditentry_no_delete;",
-]
-
-
 def forwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE)
-    elif vendor == "sqlite":
-        for statement in SQLITE_CREATE:
-            schema_editor.execute(statement)
 
 
 def backwards(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    if vendor == "postgresql":
+    if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(DROP)
-    elif vendor == "sqlite":
-        for statement in SQLITE_DROP:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
