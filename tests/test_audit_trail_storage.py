@@ -9,9 +9,7 @@ from portal.models import AppendOnly, AuditEntry
 
 @pytest.fixture
 def entry(tenant, admin_membership):
-    return audit.record(
-        verb="organization.test", obj=tenant, actor=admin_membership, tenant=tenant
-    )
+    return audit.record(verb="organization.test", obj=tenant, actor=admin_membership, tenant=tenant)
 
 
 def test_an_entry_cannot_be_changed_or_deleted_through_the_orm(entry):
