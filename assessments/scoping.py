@@ -5,6 +5,8 @@ those of the tenant *and* the global ones, so this manager filters on both, with
 fail-closed rule: outside a tenant scope (and outside `scopes_disabled()`) a query raises.
 """
 
+import copy
+
 from django.db import models
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import get_scope
@@ -15,10 +17,16 @@ class LibraryManager(models.Manager):
         super().__init__()
         self.tenant_path = tenant_path
 
+    def with_scopes_disabled(self):
+        """This manager without scoping, for code that chose to see every tenant's rows."""
+        clone = copy.copy(self)
+        clone._unscoped = True
+        return clone
+
     def get_queryset(self):
         current = get_scope()
         queryset = super().get_queryset()
-        if not current.get("_enabled", True):
+        if getattr(self, "_unscoped", False) or not current.get("_enabled", True):
             return queryset
         if "tenant" not in current:
             return DisabledQuerySet(self.model, using=self._db, missing_scopes={"tenant"})

@@ -6,3 +6,8 @@ ROOT_URLCONF = "benchmarks.urls"
 DEBUG = False
 ALLOWED_HOSTS = ["testserver"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+import warnings  # noqa: E402
+
+# No collectstatic for benchmarks: WhiteNoise's warning about it is noise here.
+warnings.filterwarnings("ignore", message="No directory at")

@@ -1,10 +1,12 @@
 from django.core.management.base import BaseCommand
 
+from assessments import demo as assessment_demo
 from tenants import demo as tenant_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo assessment body, its clients and people. Safe to run again."
+    help = "Load the demo assessment body, its people and the shipped models. Safe to run again."
 
     def handle(self, *args, **options):
         tenant_demo.load(write=self.stdout.write)
+        assessment_demo.load(write=self.stdout.write)

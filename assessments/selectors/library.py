@@ -1,0 +1,128 @@
+"""Reads of the model library: what a member may see, and a version's tree in three queries."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from assessments.models import CapabilityItem, Domain, LevelRequirement, MaturityModel, ModelVersion
+from tenants.roles import Capability, has_capability
+
+
+def versions_visible_to(membership):
+    """Published global versions and the tenant's own; drafts only to those managing models."""
+    queryset = ModelVersion.objects.select_related("model")
+    if membership is None or not membership.is_active:
+        return queryset.none()
+    if has_capability(membership, Capability.MANAGE_MODELS):
+        return queryset
+    return queryset.filter(status=ModelVersion.Status.PUBLISHED)
+
+
+def models_visible_to(membership):
+    """Models with at least one version the member may see, with those versions prefetched."""
+    versions = versions_visible_to(membership).order_by("-created_at")
+    return (
+        MaturityModel.objects.filter(pk__in=versions.values("model_id"))
+        .prefetch_related(Prefetch("versions", queryset=versions, to_attr="visible_versions"))
+        .order_by("tenant_id", "code")
+    )
+
+
+def published_versions_for_engagements(membership):
+    """The versions a new engagement may be assessed against."""
+    return versions_visible_to(membership).filter(status=ModelVersion.Status.PUBLISHED)
+
+
+@dataclass
+class RequirementNode:
+    pk: int
+    code: str
+    level: int
+    text_en: str
+    text_zh: str
+    row: LevelRequirement
+
+
+@dataclass
+class ItemNode:
+    pk: int
+    code: str
+    row: CapabilityItem
+    requirements: list = field(default_factory=list)
+
+    def requirements_by_level(self):
+        levels = {}
+        for requirement in self.requirements:
+            levels.setdefault(requirement.level, []).append(requirement)
+        return sorted(levels.items())
+
+
+@dataclass
+class DomainNode:
+    pk: int
+    code: str
+    depth: int
+    row: Domain
+    domains: list = field(default_factory=list)
+    items: list = field(default_factory=list)
+
+    def all_items(self):
+        yield from self.items
+        for child in self.domains:
+            yield from child.all_items()
+
+
+@dataclass
+class VersionTree:
+    """A version's tree: `domains` (top level) nest `domains` and `items`; items hold
+    `requirements`. It satisfies assessments.scoring.ModelTreeLike, so
+    `scoring.score(tree, scope_codes, ratings)` works on it directly."""
+
+    version: ModelVersion
+    domains: list
+    items_by_pk: dict
+    domains_by_pk: dict
+
+    def all_items(self):
+        for domain in self.domains:
+            yield from domain.all_items()
+
+    def all_domains(self):
+        def walk(domains):
+            for domain in domains:
+                yield domain
+                yield from walk(domain.domains)
+
+        return walk(self.domains)
+
+
+def version_tree(version) -> VersionTree:
+    """The whole tree of a version from three queries, whatever its size."""
+    domains = list(Domain.objects.filter(version=version).order_by("depth", "position"))
+    items = list(CapabilityItem.objects.filter(version=version).order_by("position"))
+    requirements = list(
+        LevelRequirement.objects.filter(version=version).order_by("level", "position")
+    )
+    domain_nodes = {d.pk: DomainNode(d.pk, d.code, d.depth, d) for d in domains}
+    item_nodes = {i.pk: ItemNode(i.pk, i.code, i) for i in items}
+    for requirement in requirements:
+        item_nodes[requirement.item_id].requirements.append(
+            RequirementNode(
+                requirement.pk,
+                requirement.code,
+                requirement.level,
+                requirement.text_en,
+                requirement.text_zh,
+                requirement,
+            )
+        )
+    for item in items:
+        domain_nodes[item.domain_id].items.append(item_nodes[item.pk])
+    roots = []
+    for domain in domains:
+        node = domain_nodes[domain.pk]
+        if domain.parent_id is None:
+            roots.append(node)
+        else:
+            domain_nodes[domain.parent_id].domains.append(node)
+    return VersionTree(version, roots, item_nodes, domain_nodes)

@@ -1,0 +1,348 @@
+"""The model library's use cases: import a YAML model, publish, export, compare, delete a draft.
+
+Imports are all-or-nothing (one transaction) and use bulk inserts: one INSERT per depth of the
+domain tree and one per batch of items and of requirements, whatever the model's size.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.model_format import (
+    DomainNode,
+    ItemNode,
+    LevelDefinition,
+    LocalizedText,
+    ModelDocument,
+    RequirementNode,
+    dump_model,
+)
+from assessments.models import (
+    CapabilityItem,
+    Domain,
+    LevelRequirement,
+    MaturityModel,
+    ModelVersion,
+)
+from portal import audit
+from tenants.roles import Capability, has_capability
+
+BATCH_SIZE = 500
+
+
+def _check_may_manage(by, tenant):
+    """Tenant models are managed by that tenant's admins; global ones only by platform code
+    (management commands, the Django admin), which passes by=None and tenant=None."""
+    if tenant is None:
+        if by is not None:
+            raise PermissionDenied(_("Only platform administrators manage global models."))
+        return
+    if not has_capability(by, Capability.MANAGE_MODELS) or by.tenant_id != tenant.pk:
+        raise PermissionDenied(_("Your role does not allow managing models."))
+
+
+@transaction.atomic
+def import_model_document(*, document: ModelDocument, tenant=None, by=None) -> ModelVersion:
+    """Store a loaded model document as a new DRAFT version of its model.
+
+    The model is found by code (global, or the tenant's own); a tenant cannot shadow a global
+    model's code. An existing version string of the same model is refused. Nothing is written
+    unless everything is.
+    """
+    _check_may_manage(by, tenant)
+    model = (
+        MaturityModel.objects.with_scopes_disabled()
+        .filter(code=document.code, tenant=tenant)
+        .first()
+    )
+    global_code = (
+        tenant is not None
+        and model is None
+        and MaturityModel.objects.with_scopes_disabled()
+        .filter(code=document.code, tenant__isnull=True)
+        .exists()
+    )
+    if global_code:
+        raise ValidationError(
+            {
+                "file": _("“%(code)s” is the code of a global model; choose another code.")
+                % {"code": document.code}
+            }
+        )
+    if model is None:
+        model = MaturityModel.objects.create(
+            tenant=tenant, code=document.code, name_en=document.name.en, name_zh=document.name.zh
+        )
+    elif (
+        ModelVersion.objects.with_scopes_disabled()
+        .filter(model=model, version=document.version)
+        .exists()
+    ):
+        raise ValidationError(
+            {
+                "file": _(
+                    "Version %(version)s of %(code)s exists already; give the file a new version."
+                )
+                % {"version": document.version, "code": document.code}
+            }
+        )
+    else:
+        model.name_en, model.name_zh = document.name.en, document.name.zh
+        model.save(update_fields=["name_en", "name_zh"])
+
+    version = ModelVersion.objects.create(
+        model=model,
+        tenant=tenant,
+        version=document.version,
+        description_en=document.description.en if document.description else "",
+        description_zh=document.description.zh if document.description else "",
+        notice_en=document.notice.en if document.notice else "",
+        notice_zh=document.notice.zh if document.notice else "",
+        levels=[
+            {"level": d.level, "name_en": d.name.en, "name_zh": d.name.zh} for d in document.levels
+        ],
+    )
+    _insert_tree(version, document)
+    if tenant is not None:
+        audit.record(
+            verb="model.imported",
+            obj=version,
+            actor=by,
+            tenant=tenant,
+            action="create",
+            changes={"version": [None, version.version]},
+        )
+    return version
+
+
+def _insert_tree(version, document):
+    """Bulk-insert the domains (one INSERT per depth), items and requirements (in batches)."""
+    position = 0
+    level_nodes = [(node, None) for node in document.domains]
+    depth = 0
+    item_rows, item_nodes = [], []
+    while level_nodes:
+        rows = []
+        for node, parent in level_nodes:
+            position += 1
+            rows.append(
+                Domain(
+                    version=version,
+                    parent=parent,
+                    code=node.code,
+                    name_en=node.name.en,
+                    name_zh=node.name.zh,
+                    depth=depth,
+                    position=position,
+                )
+            )
+        Domain.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        next_level = []
+        for (node, _parent), row in zip(level_nodes, rows, strict=True):
+            next_level.extend((child, row) for child in node.domains)
+            for item in node.items:
+                position += 1
+                item_rows.append(
+                    CapabilityItem(
+                        version=version,
+                        domain=row,
+                        code=item.code,
+                        name_en=item.name.en,
+                        name_zh=item.name.zh,
+                        description_en=item.description.en if item.description else "",
+                        description_zh=item.description.zh if item.description else "",
+                        position=position,
+                    )
+                )
+                item_nodes.append(item)
+        level_nodes = next_level
+        depth += 1
+    CapabilityItem.objects.bulk_create(item_rows, batch_size=BATCH_SIZE)
+    requirement_rows = []
+    for item_row, item in zip(item_rows, item_nodes, strict=True):
+        for requirement in item.requirements:
+            position += 1
+            requirement_rows.append(
+                LevelRequirement(
+                    version=version,
+                    item=item_row,
+                    code=requirement.code,
+                    level=requirement.level,
+                    text_en=requirement.text.en,
+                    text_zh=requirement.text.zh,
+                    position=position,
+                )
+            )
+    LevelRequirement.objects.bulk_create(requirement_rows, batch_size=BATCH_SIZE)
+    version.item_count = len(item_rows)
+    version.requirement_count = len(requirement_rows)
+    version.save(update_fields=["item_count", "requirement_count"])
+
+
+@transaction.atomic
+def publish_version(*, version, by=None) -> ModelVersion:
+    """Publish a draft: from now on it is immutable and engagements may use it."""
+    _check_may_manage(by, version.tenant)
+    version = ModelVersion.objects.with_scopes_disabled().select_for_update().get(pk=version.pk)
+    if version.is_published:
+        raise ValidationError(_("This version is published already."))
+    version.status = ModelVersion.Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.save(update_fields=["status", "published_at"])
+    if version.tenant is not None:
+        audit.record(
+            verb="model.published",
+            obj=version,
+            actor=by,
+            tenant=version.tenant,
+            changes={"status": ["draft", "published"]},
+        )
+    return version
+
+
+@transaction.atomic
+def delete_draft(*, version, by=None) -> None:
+    """Delete a draft uploaded by mistake. Published versions are never deleted."""
+    _check_may_manage(by, version.tenant)
+    if version.is_published:
+        raise ValidationError(_("A published version is never deleted."))
+    if version.tenant is not None:
+        audit.record(
+            verb="model.draft_deleted",
+            obj=version,
+            actor=by,
+            tenant=version.tenant,
+            action="delete",
+        )
+    LevelRequirement.objects.with_scopes_disabled().filter(version=version).delete()
+    CapabilityItem.objects.with_scopes_disabled().filter(version=version).delete()
+    Domain.objects.with_scopes_disabled().filter(version=version).delete()
+    model = version.model
+    version.delete()
+    if not model.versions.exists():
+        model.delete()
+
+
+def version_document(version) -> ModelDocument:
+    """The version as a ModelDocument, from three queries (domains, items, requirements)."""
+    domains = list(
+        Domain.objects.with_scopes_disabled().filter(version=version).order_by("depth", "position")
+    )
+    items = list(
+        CapabilityItem.objects.with_scopes_disabled().filter(version=version).order_by("position")
+    )
+    requirements = list(
+        LevelRequirement.objects.with_scopes_disabled().filter(version=version).order_by("position")
+    )
+
+    def text(en, zh):
+        return LocalizedText(en, zh) if (en or zh) else None
+
+    requirements_of = {}
+    for r in requirements:
+        requirements_of.setdefault(r.item_id, []).append(
+            RequirementNode(code=r.code, level=r.level, text=LocalizedText(r.text_en, r.text_zh))
+        )
+    items_of = {}
+    for i in items:
+        items_of.setdefault(i.domain_id, []).append(
+            ItemNode(
+                code=i.code,
+                name=LocalizedText(i.name_en, i.name_zh),
+                requirements=tuple(requirements_of.get(i.pk, ())),
+                description=text(i.description_en, i.description_zh),
+            )
+        )
+    children_of = {}
+    for d in domains:
+        children_of.setdefault(d.parent_id, []).append(d)
+
+    def build(domain):
+        return DomainNode(
+            code=domain.code,
+            name=LocalizedText(domain.name_en, domain.name_zh),
+            domains=tuple(build(child) for child in children_of.get(domain.pk, ())),
+            items=tuple(items_of.get(domain.pk, ())),
+        )
+
+    model = version.model
+    return ModelDocument(
+        code=model.code,
+        version=version.version,
+        name=LocalizedText(model.name_en, model.name_zh),
+        levels=tuple(
+            LevelDefinition(e["level"], LocalizedText(e["name_en"], e["name_zh"]))
+            for e in version.levels
+        ),
+        domains=tuple(build(d) for d in children_of.get(None, ())),
+        description=text(version.description_en, version.description_zh),
+        notice=text(version.notice_en, version.notice_zh),
+    )
+
+
+def export_version(version) -> str:
+    """The version as YAML in the documented format: importing it gives the same model."""
+    return dump_model(version_document(version))
+
+
+@dataclass
+class Change:
+    code: str
+    kind: str  # "item" or "requirement"
+    what: str  # "added", "removed" or "changed"
+    old: object = None
+    new: object = None
+    fields: list = field(default_factory=list)
+
+
+def compare_versions(old: ModelVersion, new: ModelVersion) -> list[Change]:
+    """Items and requirements added, removed or changed from `old` to `new`, by code."""
+    before, after = version_document(old), version_document(new)
+    changes = []
+
+    def items_by_code(doc):
+        located = {}
+        for domain in doc.all_domains():
+            for item in domain.items:
+                located[item.code] = (item, domain.code)
+        return located
+
+    old_items, new_items = items_by_code(before), items_by_code(after)
+    for code in sorted(old_items.keys() | new_items.keys()):
+        if code not in new_items:
+            changes.append(Change(code, "item", "removed", old=old_items[code][0]))
+        elif code not in old_items:
+            changes.append(Change(code, "item", "added", new=new_items[code][0]))
+        else:
+            (o, od), (n, nd) = old_items[code], new_items[code]
+            fields = [
+                name
+                for name, differs in (
+                    ("name", o.name != n.name),
+                    ("domain", od != nd),
+                    ("description", o.description != n.description),
+                )
+                if differs
+            ]
+            if fields:
+                changes.append(Change(code, "item", "changed", old=o, new=n, fields=fields))
+    old_reqs = {r.code: r for r in before.all_requirements()}
+    new_reqs = {r.code: r for r in after.all_requirements()}
+    for code in sorted(old_reqs.keys() | new_reqs.keys()):
+        if code not in new_reqs:
+            changes.append(Change(code, "requirement", "removed", old=old_reqs[code]))
+        elif code not in old_reqs:
+            changes.append(Change(code, "requirement", "added", new=new_reqs[code]))
+        else:
+            o, n = old_reqs[code], new_reqs[code]
+            fields = [
+                name
+                for name, differs in (("level", o.level != n.level), ("text", o.text != n.text))
+                if differs
+            ]
+            if fields:
+                changes.append(Change(code, "requirement", "changed", old=o, new=n, fields=fields))
+    return changes
