@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from assessments.scoping import LibraryManager
+from assessments.scoping import LibraryManager, VersionContentManager
 from assessments.scoring import Rating
 from tenants.models import Organization, Tenant, TenantOwned
 
@@ -133,7 +133,7 @@ class ImmutableWhenPublished(models.Model):
     version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveIntegerField(default=0)
 
-    objects = LibraryManager(tenant_path="version__tenant")
+    objects = VersionContentManager()
 
     class Meta:
         abstract = True

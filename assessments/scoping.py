@@ -13,9 +13,8 @@ from django_scopes.state import get_scope
 
 
 class LibraryManager(models.Manager):
-    def __init__(self, tenant_path="tenant"):
-        super().__init__()
-        self.tenant_path = tenant_path
+    # A class attribute, not an argument: Django builds related managers from the class.
+    tenant_path = "tenant"
 
     def with_scopes_disabled(self):
         """This manager without scoping, for code that chose to see every tenant's rows."""
@@ -37,3 +36,9 @@ class LibraryManager(models.Manager):
             models.Q(**{f"{self.tenant_path}__isnull": True})
             | models.Q(**{self.tenant_path: tenant})
         )
+
+
+class VersionContentManager(LibraryManager):
+    """For rows of a model version (domains, items, requirements): scoped by its tenant."""
+
+    tenant_path = "version__tenant"

@@ -50,6 +50,11 @@ class AuditEntry(AbstractLogEntry):
         abstract = False
         indexes = [models.Index(fields=["engagement", "timestamp"])]
 
+    def change_rows(self):
+        """[(field, old, new)] of the recorded changes, for display."""
+        changes = self.changes if isinstance(self.changes, dict) else {}
+        return [(name, *(list(values) + [None, None])[:2]) for name, values in changes.items()]
+
     def save(self, *args, **kwargs):
         if self.pk is not None and not kwargs.get("force_insert"):
             raise AppendOnly("The audit trail is append-only.")

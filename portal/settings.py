@@ -82,8 +82,9 @@ if ZEAL_ENABLED:
     INSTALLED_APPS.append("zeal")
     MIDDLEWARE.insert(0, "zeal.middleware.zeal_middleware")
     ZEAL_RAISE = True
-    # Logging in or out reads the session row more than once by design.
-    ZEAL_ALLOWLIST = [{"model": "sessions.Session"}]
+    # Logging in or out reads the session row more than once, and content types are looked
+    # up once per model (then cached): neither is an N+1.
+    ZEAL_ALLOWLIST = [{"model": "sessions.Session"}, {"model": "contenttypes.ContentType"}]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -192,6 +193,8 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploaded files stream to a temporary file, hashed as they arrive (assessments/uploads.py).
+FILE_UPLOAD_HANDLERS = ["assessments.uploads.HashingUploadHandler"]
 FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 
 # Evidence uploads: largest file (bytes) and the content types accepted (sniffed, not named).

@@ -1,3 +1,31 @@
-"""Web routes of the work part of assessments (included under /t/<tenant>/)."""
+"""Web routes of the work inside an engagement (included under /t/<tenant>/)."""
 
-urlpatterns = []
+from django.urls import path
+
+from assessments.views import work as views
+
+E = "engagements/<int:engagement_id>/"
+
+urlpatterns = [
+    path(E + "evidence/new/", views.evidence_upload, name="evidence_upload"),
+    path(E + "evidence/<int:evidence_id>/", views.evidence_detail, name="evidence_detail"),
+    path(
+        E + "evidence/<int:evidence_id>/download/",
+        views.evidence_download,
+        name="evidence_download",
+    ),
+    path(
+        E + "evidence/<int:evidence_id>/new-version/",
+        views.evidence_upload,
+        name="evidence_new_version",
+    ),
+    path(E + "items/<int:item_id>/finding/", views.finding_edit, name="finding_edit"),
+    path(E + "nonconformities/new/", views.nonconformity_create, name="nonconformity_create"),
+    path(
+        E + "nonconformities/<int:nonconformity_id>/",
+        views.nonconformity_detail,
+        name="nonconformity_detail",
+    ),
+    path(E + "review/", views.review_create, name="review_create"),
+    path(E + "decision/", views.decision_create, name="decision_create"),
+]

@@ -3,6 +3,7 @@
 from django import template
 
 from assessments.models import localized as localized_text
+from portal import charts
 
 register = template.Library()
 
@@ -20,3 +21,11 @@ def get_item(mapping, key):
         return mapping.get(key, "")
     except AttributeError:
         return ""
+
+
+@register.simple_tag
+def level_chart(domain_levels, target, title=""):
+    """`{% level_chart work.domain_levels engagement.target_level %}`: bars per domain."""
+    return charts.level_bars(
+        [(name, level) for _code, name, level in domain_levels], target, title=title
+    )

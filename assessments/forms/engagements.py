@@ -1,0 +1,209 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from assessments.models import Assignment, Decision, Nonconformity, Review
+from assessments.scoring import Rating
+
+LEVEL_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class EngagementForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
+    model_version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    target_level = forms.TypedChoiceField(
+        label=_("Target level"), choices=LEVEL_CHOICES, coerce=int, initial=3
+    )
+    scope = forms.CharField(
+        label=_("Scope"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Codes of parts, domains or items, separated by spaces or commas "
+            "(e.g. CD for the whole part, CD.CM for a domain, CD.CM.VC for one item)."
+        ),
+    )
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
+
+    def __init__(self, *args, organizations, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        self.fields["model_version"].queryset = versions
+
+    def scope_codes(self):
+        raw = self.cleaned_data.get("scope", "").replace(",", " ")
+        return [code for code in raw.split() if code]
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    role = forms.ChoiceField(label=_("Engagement role"), choices=Assignment.Role.choices)
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people
+
+
+class ConflictForm(forms.Form):
+    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
+    reason = forms.CharField(label=_("What is the conflict?"), max_length=300)
+    user = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=None,
+        required=False,
+        help_text=_("Leave empty to declare your own conflict."),
+    )
+
+    def __init__(self, *args, organizations, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organization"].queryset = organizations
+        if people is None:
+            del self.fields["user"]
+        else:
+            self.fields["user"].queryset = people
+
+
+class EvidenceForm(forms.Form):
+    file = forms.FileField(label=_("File"))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    items = forms.ModelMultipleChoiceField(
+        label=_("Capability items it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, items, upload_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items
+        self.upload_errors = upload_errors or {}
+
+    def clean(self):
+        # A file skipped by the upload handler (too large) is missing: say why.
+        for field, message in self.upload_errors.items():
+            self.errors.pop(field, None)
+            self.add_error(field if field in self.fields else None, message)
+        return super().clean()
+
+
+class JudgeForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Judgement"),
+        choices=[("1", _("Accept")), ("0", _("Reject"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class FindingForm(forms.Form):
+    narrative = forms.CharField(
+        label=_("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    evidence = forms.ModelMultipleChoiceField(
+        label=_("Evidence referred to"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    final = forms.BooleanField(label=_("Final (every requirement rated)"), required=False)
+
+    RATING_CHOICES = [("", "—")] + [
+        (Rating.MET.value, _("Met")),
+        (Rating.PARTIALLY_MET.value, _("Partially met")),
+        (Rating.NOT_MET.value, _("Not met")),
+        (Rating.NOT_APPLICABLE.value, _("Not applicable")),
+    ]
+
+    def __init__(self, *args, requirements, evidence, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+        self.requirements = requirements
+        current = current or {}
+        for requirement in requirements:
+            rating, note = current.get(requirement.pk, ("", ""))
+            self.fields[f"rating_{requirement.pk}"] = forms.ChoiceField(
+                choices=self.RATING_CHOICES,
+                required=False,
+                initial=rating,
+                label=requirement.code,
+            )
+            self.fields[f"note_{requirement.pk}"] = forms.CharField(
+                required=False, initial=note, label=_("Note"), max_length=2000
+            )
+
+    def rating_rows(self):
+        return [(r, self[f"rating_{r.pk}"], self[f"note_{r.pk}"]) for r in self.requirements]
+
+    def ratings(self):
+        result = {}
+        for requirement in self.requirements:
+            value = self.cleaned_data.get(f"rating_{requirement.pk}")
+            if value:
+                result[requirement.pk] = (value, self.cleaned_data.get(f"note_{requirement.pk}"))
+        return result
+
+
+class NonconformityForm(forms.Form):
+    item = forms.ModelChoiceField(label=_("Capability item"), queryset=None)
+    grade = forms.ChoiceField(label=_("Grade"), choices=Nonconformity.Grade.choices)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class AnswerForm(forms.Form):
+    corrective_action = forms.CharField(
+        label=_("Corrective action"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    evidence = forms.ModelMultipleChoiceField(label=_("Evidence"), queryset=None, required=False)
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+
+
+class CloseForm(forms.Form):
+    verification_note = forms.CharField(
+        label=_("How was the correction verified?"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Review.Outcome.choices, widget=forms.RadioSelect
+    )
+    comments = forms.CharField(
+        label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"), choices=Decision.Outcome.choices, widget=forms.RadioSelect
+    )
+    level = forms.TypedChoiceField(
+        label=_("Level granted"),
+        choices=[("", "—")] + LEVEL_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))

@@ -1,0 +1,90 @@
+"""Emails about engagements, sent after the change commits (console backend by default).
+
+Each takes ids: it runs from transaction.on_commit and re-reads what it needs.
+"""
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from assessments.models import Assignment, Engagement, Evidence, Nonconformity
+from tenants.models import Membership
+from tenants.roles import CLIENT_ROLES
+
+
+def _client_emails(engagement):
+    return list(
+        Membership.objects.filter(
+            tenant=engagement.tenant_id,
+            organization=engagement.organization_id,
+            role__in=sorted(CLIENT_ROLES),
+            is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+
+
+def _team_emails(engagement):
+    return list(
+        Assignment.objects.filter(
+            engagement=engagement, role__in=["lead_assessor", "assessor"]
+        ).values_list("user__email", flat=True)
+    )
+
+
+def _link(engagement):
+    path = reverse("assessments:engagement_detail", args=[engagement.tenant.slug, engagement.pk])
+    return settings.SITE_URL + path
+
+
+def _send(subject, body, recipients):
+    recipients = sorted(set(filter(None, recipients)))
+    if recipients:
+        send_mass_mail([(subject, body, None, [to]) for to in recipients])
+
+
+def engagement_in_evidence(engagement_id):
+    with scopes_disabled():
+        engagement = Engagement.objects.select_related("tenant").get(pk=engagement_id)
+        _send(
+            f"[Assay] {engagement.reference}: evidence collection is open / 证据收集已开始",
+            f"The assessment {engagement.reference} now collects evidence. Upload it here:\n"
+            f"评估项目 {engagement.reference} 已开始收集证据，请在此上传：\n{_link(engagement)}\n",
+            _client_emails(engagement),
+        )
+
+
+def evidence_rejected(evidence_id):
+    with scopes_disabled():
+        evidence = Evidence.objects.select_related("engagement__tenant", "uploaded_by").get(
+            pk=evidence_id
+        )
+        engagement = evidence.engagement
+        _send(
+            f"[Assay] {engagement.reference}: evidence rejected / 证据被退回",
+            f"“{evidence.original_name}” was rejected / 被退回:\n{evidence.review_note}\n\n"
+            f"{_link(engagement)}\n",
+            [evidence.uploaded_by.email],
+        )
+
+
+def nonconformity_raised(nonconformity_id):
+    with scopes_disabled():
+        nc = Nonconformity.objects.select_related("engagement__tenant").get(pk=nonconformity_id)
+        engagement = nc.engagement
+        _send(
+            f"[Assay] {engagement.reference}: {nc.get_grade_display()} nonconformity / 不符合项",
+            f"{nc.description}\n\nDue / 期限: {nc.due_date or '-'}\n{_link(engagement)}\n",
+            _client_emails(engagement),
+        )
+
+
+def nonconformity_answered(nonconformity_id):
+    with scopes_disabled():
+        nc = Nonconformity.objects.select_related("engagement__tenant").get(pk=nonconformity_id)
+        engagement = nc.engagement
+        _send(
+            f"[Assay] {engagement.reference}: nonconformity answered / 不符合项已答复",
+            f"{nc.corrective_action}\n\n{_link(engagement)}\n",
+            _team_emails(engagement),
+        )

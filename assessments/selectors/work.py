@@ -1,0 +1,136 @@
+"""What the engagement page and its API show, in a constant number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from assessments import scoring
+from assessments.models import (
+    Decision,
+    Evidence,
+    Finding,
+    Nonconformity,
+    RequirementRating,
+    Review,
+)
+from assessments.selectors.library import version_tree
+
+
+@dataclass
+class EngagementScore:
+    tree: object
+    result: scoring.ScoreResult
+    scope_codes: set
+    ratings: dict  # requirement code -> rating value
+
+    @property
+    def overall(self):
+        return self.result.overall
+
+
+def engagement_score(engagement, tree=None) -> EngagementScore:
+    """Levels reached per item, per domain and overall, from the recorded ratings."""
+    tree = tree or version_tree(engagement.model_version)
+    scope_ids = set(engagement.scope_items.values_list("pk", flat=True))
+    scope_codes = {node.code for pk, node in tree.items_by_pk.items() if pk in scope_ids}
+    ratings = dict(
+        RequirementRating.objects.filter(finding__engagement=engagement).values_list(
+            "requirement__code", "rating"
+        )
+    )
+    result = scoring.score(tree, scope_codes, ratings)
+    return EngagementScore(tree=tree, result=result, scope_codes=scope_codes, ratings=ratings)
+
+
+@dataclass
+class ScoreRow:
+    kind: str  # "domain" or "item"
+    depth: int
+    code: str
+    name: str
+    level: int | None
+    pk: int | None = None
+    finding: object = None
+
+
+def score_rows(score: EngagementScore, findings_by_item):
+    """Rows of the score table: domains with their levels, and their in-scope items."""
+    rows = []
+
+    def walk(domains):
+        for domain in domains:
+            domain_score = score.result.domains.get(domain.code)
+            if (
+                domain_score is None
+                or domain_score.level is None
+                and not any(item.code in score.scope_codes for item in domain.all_items())
+            ):
+                continue
+            rows.append(
+                ScoreRow("domain", domain.depth, domain.code, domain.row.name, domain_score.level)
+            )
+            for item in domain.items:
+                if item.code in score.scope_codes:
+                    rows.append(
+                        ScoreRow(
+                            "item",
+                            domain.depth + 1,
+                            item.code,
+                            item.row.name,
+                            score.result.items[item.code].level,
+                            item.pk,
+                            findings_by_item.get(item.pk),
+                        )
+                    )
+            walk(domain.domains)
+
+    walk(score.tree.domains)
+    return rows
+
+
+def engagement_sections(engagement):
+    """The evidence, findings, score, nonconformities, reviews and decision of an engagement."""
+    score = engagement_score(engagement)
+    findings = {f.item_id: f for f in Finding.objects.filter(engagement=engagement)}
+    evidence = list(
+        Evidence.objects.filter(engagement=engagement)
+        .select_related("uploaded_by", "superseded_by")
+        .prefetch_related("items")
+        .order_by("-uploaded_at")
+    )
+    nonconformities = list(
+        Nonconformity.objects.filter(engagement=engagement).select_related("finding__item")
+    )
+    reviews = list(Review.objects.filter(engagement=engagement).select_related("reviewer"))
+    decision = Decision.objects.filter(engagement=engagement).select_related("decided_by").first()
+    # The chart shows the domains of each part (or the parts themselves when flat).
+    domain_levels = [
+        (domain.code, domain.row.name, score.result.domains[domain.code].level)
+        for part in score.tree.domains
+        for domain in (part.domains or [part])
+        if score.result.domains.get(domain.code)
+        and score.result.domains[domain.code].level is not None
+    ]
+    return {
+        "score": score,
+        "rows": score_rows(score, findings),
+        "domain_levels": domain_levels,
+        "findings_final": sum(1 for f in findings.values() if f.status == Finding.Status.FINAL),
+        "items_in_scope": len(score.scope_codes),
+        "evidence": evidence,
+        "nonconformities": nonconformities,
+        "reviews": reviews,
+        "decision": decision,
+    }
+
+
+def finding_detail(engagement, item):
+    finding = (
+        Finding.objects.filter(engagement=engagement, item=item)
+        .prefetch_related(
+            Prefetch("ratings", queryset=RequirementRating.objects.select_related("requirement")),
+            "evidence",
+        )
+        .first()
+    )
+    return finding

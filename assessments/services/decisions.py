@@ -1,0 +1,100 @@
+"""The technical review of the findings and the certification decision."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from assessments import permissions as perms
+from assessments import workflow
+from assessments.models import Decision, Review
+from assessments.selectors.work import engagement_score
+from portal import audit
+from portal.errors import Conflict
+
+
+@transaction.atomic
+def record_review(*, engagement, by, outcome, comments=""):
+    """The technical reviewer approves the findings or asks for changes."""
+    perms.require(by.user, engagement, perms.REVIEW, by)
+    blocked = workflow.state_allows(engagement, "review")
+    if blocked:
+        raise Conflict(blocked)
+    if outcome not in Review.Outcome.values:
+        raise ValidationError({"outcome": _("Unknown outcome.")})
+    if outcome == Review.Outcome.CHANGES_REQUESTED and not comments.strip():
+        raise ValidationError({"comments": _("Say what has to change.")})
+    review = Review.objects.create(
+        tenant=engagement.tenant,
+        engagement=engagement,
+        reviewer=by.user,
+        outcome=outcome,
+        comments=comments.strip(),
+    )
+    audit.record(
+        verb="review.recorded",
+        obj=review,
+        actor=by,
+        tenant=engagement.tenant,
+        engagement=engagement,
+        action="create",
+        changes={"outcome": [None, outcome]},
+    )
+    return review
+
+
+@transaction.atomic
+def record_decision(*, engagement, by, outcome, reasons, level=None):
+    """The certification officer grants certification at a level, or refuses it, with reasons.
+
+    A major nonconformity still open blocks the decision; a level is at most the overall level
+    the findings reach.
+    """
+    perms.require(by.user, engagement, perms.DECIDE, by)
+    blocked = workflow.state_allows(engagement, "decide")
+    if blocked:
+        raise Conflict(blocked)
+    open_majors = workflow.open_major_nonconformities(engagement).count()
+    if open_majors:
+        raise Conflict(
+            _("%(n)d major nonconformity still open: close it before deciding.")
+            % {"n": open_majors}
+        )
+    if Decision.objects.filter(engagement=engagement).exists():
+        raise Conflict(_("The decision is recorded already."))
+    if outcome not in Decision.Outcome.values:
+        raise ValidationError({"outcome": _("Unknown outcome.")})
+    if not (reasons or "").strip():
+        raise ValidationError({"reasons": _("Give the reasons of the decision.")})
+    if outcome == Decision.Outcome.GRANTED:
+        reached = engagement_score(engagement).overall or 0
+        if level is None or not 1 <= int(level) <= 5:
+            raise ValidationError({"level": _("Choose the level granted (1 to 5).")})
+        if int(level) > reached:
+            raise ValidationError(
+                {
+                    "level": _(
+                        "The findings reach level %(reached)d; a higher level cannot be granted."
+                    )
+                    % {"reached": reached}
+                }
+            )
+    else:
+        level = None
+    decision = Decision.objects.create(
+        tenant=engagement.tenant,
+        engagement=engagement,
+        outcome=outcome,
+        level=level,
+        reasons=reasons.strip(),
+        decided_by=by.user,
+    )
+    audit.record(
+        verb="decision.recorded",
+        obj=decision,
+        actor=by,
+        tenant=engagement.tenant,
+        engagement=engagement,
+        action="create",
+        changes={"outcome": [None, outcome], "level": [None, str(level or "")]},
+    )
+    return decision

@@ -1,0 +1,336 @@
+"""Engagements: creating them, moving them through the workflow, the team and impartiality."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments import notifications, workflow
+from assessments import permissions as perms
+from assessments.models import TEAM_ROLES, Assignment, CapabilityItem, Domain, Engagement
+from portal import audit
+from portal.errors import Conflict
+from tenants.access import require_capability
+from tenants.models import ConflictOfInterest, Membership
+from tenants.numbering import next_number
+from tenants.roles import Capability, has_capability, is_staff_role
+
+
+def _items_in_scope(version, domain_ids, item_ids):
+    """Chosen items plus every item beneath the chosen domains (at any depth)."""
+    domains = {d.pk: d for d in Domain.objects.filter(version=version)}
+    unknown = set(domain_ids) - set(domains)
+    if unknown:
+        raise ValidationError({"scope_domains": _("Unknown domain for this model version.")})
+    children = {}
+    for domain in domains.values():
+        children.setdefault(domain.parent_id, []).append(domain.pk)
+    chosen, stack = set(), list(domain_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in chosen:
+            chosen.add(pk)
+            stack.extend(children.get(pk, ()))
+    items = CapabilityItem.objects.filter(version=version)
+    selected = set(items.filter(domain_id__in=chosen).values_list("pk", flat=True))
+    explicit = set(items.filter(pk__in=item_ids).values_list("pk", flat=True))
+    if set(item_ids) - explicit:
+        raise ValidationError({"scope_items": _("Unknown capability item for this model version.")})
+    selected |= explicit
+    if not selected:
+        raise ValidationError({"scope_items": _("Choose at least one part, domain or item.")})
+    return selected
+
+
+def _resolve_codes(version, codes):
+    """Domain and item ids for codes of parts, domains and items of the version."""
+    codes = set(codes)
+    if not codes:
+        return [], []
+    domains = dict(Domain.objects.filter(version=version, code__in=codes).values_list("code", "pk"))
+    items = dict(
+        CapabilityItem.objects.filter(version=version, code__in=codes).values_list("code", "pk")
+    )
+    unknown = sorted(codes - set(domains) - set(items))
+    if unknown:
+        raise ValidationError(
+            {"scope": _("Not in this model version: %(codes)s") % {"codes": ", ".join(unknown)}}
+        )
+    return list(domains.values()), list(items.values())
+
+
+def _check_dates(planned_start, planned_end):
+    if planned_start and planned_end and planned_end < planned_start:
+        raise ValidationError({"planned_end": _("The end cannot be before the start.")})
+
+
+@transaction.atomic
+def create_engagement(
+    *,
+    tenant,
+    by,
+    organization,
+    model_version,
+    target_level,
+    title="",
+    scope_codes=(),
+    scope_domain_ids=(),
+    scope_item_ids=(),
+    planned_start=None,
+    planned_end=None,
+):
+    """A tenant admin opens an engagement for a client against a published model version.
+
+    It gets the next reference number of the tenant and year (gap-free), starts as a draft and
+    is recorded in the audit trail.
+    """
+    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    if organization.tenant_id != tenant.pk or not organization.is_active:
+        raise ValidationError({"organization": _("Choose an active client organization.")})
+    if not model_version.is_published or model_version.tenant_id not in (None, tenant.pk):
+        raise ValidationError({"model_version": _("Choose a published model version.")})
+    if not 1 <= int(target_level) <= 5:
+        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    _check_dates(planned_start, planned_end)
+    domain_ids, item_ids = _resolve_codes(model_version, scope_codes)
+    items = _items_in_scope(
+        model_version, [*scope_domain_ids, *domain_ids], [*scope_item_ids, *item_ids]
+    )
+    year = timezone.localdate().year
+    number = next_number(tenant=tenant, sequence="engagement", year=year)
+    engagement = Engagement.objects.create(
+        tenant=tenant,
+        reference=f"{tenant.certificate_prefix}-E-{year}-{number:04d}",
+        title=title,
+        organization=organization,
+        model_version=model_version,
+        target_level=target_level,
+        planned_start=planned_start,
+        planned_end=planned_end,
+        created_by=by.user,
+    )
+    engagement.scope_items.set(items)
+    audit.record(
+        verb="engagement.created",
+        obj=engagement,
+        actor=by,
+        tenant=tenant,
+        engagement=engagement,
+        action="create",
+        changes={"reference": [None, engagement.reference], "items": [None, str(len(items))]},
+    )
+    return engagement
+
+
+@transaction.atomic
+def update_engagement(*, engagement, by, **fields):
+    """Change title, target level or planned dates while the engagement is being prepared."""
+    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    reason = workflow.state_allows(engagement, "edit")
+    if reason:
+        raise Conflict(reason)
+    values = {
+        k: v
+        for k, v in fields.items()
+        if k in ("title", "target_level", "planned_start", "planned_end")
+    }
+    if "target_level" in values and not 1 <= int(values["target_level"]) <= 5:
+        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    _check_dates(
+        values.get("planned_start", engagement.planned_start),
+        values.get("planned_end", engagement.planned_end),
+    )
+    changes = audit.diff(engagement, values, values)
+    for name, value in values.items():
+        setattr(engagement, name, value)
+    engagement.save()
+    if changes:
+        audit.record(
+            verb="engagement.updated",
+            obj=engagement,
+            actor=by,
+            tenant=engagement.tenant,
+            engagement=engagement,
+            changes=changes,
+        )
+    return engagement
+
+
+@transaction.atomic
+def transition(*, engagement, to, by, reason=""):
+    """Move the engagement to another state, if the table allows it for this person and the
+    guard finds nothing missing. Entering evidence collection notifies the client."""
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    step = workflow.find(engagement, to)
+    if step is None:
+        raise Conflict(
+            _("An engagement in %(state)s cannot go to %(target)s.")
+            % {
+                "state": engagement.get_state_display().lower(),
+                "target": Engagement.State(to).label.lower()
+                if to in Engagement.State.values
+                else to,
+            }
+        )
+    codenames = perms.engagement_permissions(by.user, engagement, by)
+    is_admin = has_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    if not workflow.may_make(step, codenames, is_admin):
+        raise PermissionDenied(_("Your role on this engagement does not allow this step."))
+    blocked = step.guard(engagement) if step.guard else None
+    if blocked:
+        raise Conflict(blocked)
+    if to == Engagement.State.CANCELLED and not reason.strip():
+        raise ValidationError({"reason": _("Say why the engagement is cancelled.")})
+    previous = engagement.state
+    engagement.state = to
+    engagement.save(update_fields=["state", "updated_at"])
+    audit.record(
+        verb="engagement.transition",
+        obj=engagement,
+        actor=by,
+        tenant=engagement.tenant,
+        engagement=engagement,
+        changes={"state": [previous, to]},
+        data={"reason": reason} if reason else None,
+    )
+    if to == Engagement.State.EVIDENCE:
+        transaction.on_commit(lambda: notifications.engagement_in_evidence(engagement.pk))
+    return engagement
+
+
+def _staff_membership(engagement, user):
+    return (
+        Membership.objects.filter(tenant=engagement.tenant, user=user, is_active=True)
+        .select_related("user")
+        .first()
+    )
+
+
+@transaction.atomic
+def assign(*, engagement, user, role, by):
+    """Put a person on the engagement with an engagement role, granting its object permissions.
+
+    Refused, with the reason: people outside the tenant's active staff, people with a declared
+    conflict of interest with the client, and a reviewer or certification officer who would
+    also be on the assessment team (or the reverse).
+    """
+    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    if not engagement.is_open:
+        raise Conflict(_("The engagement is closed."))
+    if role not in Assignment.Role.values:
+        raise ValidationError({"role": _("Unknown engagement role.")})
+    membership = _staff_membership(engagement, user)
+    if membership is None or not is_staff_role(membership.role):
+        raise ValidationError({"user": _("Only active staff of this body can be assigned.")})
+    conflict = ConflictOfInterest.objects.filter(
+        user=user, organization=engagement.organization, is_active=True
+    ).first()
+    if conflict:
+        raise ValidationError(
+            {
+                "user": _("%(person)s declared a conflict of interest with %(org)s: %(reason)s")
+                % {"person": user, "org": engagement.organization, "reason": conflict.reason}
+            }
+        )
+    existing = Assignment.objects.filter(engagement=engagement, user=user).first()
+    if existing:
+        independent = (Assignment.Role.REVIEWER, Assignment.Role.OFFICER)
+        if (existing.role in TEAM_ROLES and role in independent) or (
+            existing.role in independent and role in TEAM_ROLES
+        ):
+            raise ValidationError(
+                {
+                    "role": _(
+                        "Impartiality: %(person)s is %(role)s here; the technical reviewer and the "
+                        "certification officer cannot be on the assessment team."
+                    )
+                    % {"person": user, "role": existing.get_role_display()}
+                }
+            )
+        raise ValidationError(
+            {
+                "user": _("%(person)s is already on this engagement as %(role)s.")
+                % {"person": user, "role": existing.get_role_display()}
+            }
+        )
+    if (
+        role == Assignment.Role.LEAD_ASSESSOR
+        and Assignment.objects.filter(engagement=engagement, role=role).exists()
+    ):
+        raise ValidationError({"role": _("The engagement has a lead assessor already.")})
+    assignment = Assignment.objects.create(
+        tenant=engagement.tenant,
+        engagement=engagement,
+        user=user,
+        role=role,
+        assigned_by=by.user,
+    )
+    perms.grant_for_assignment(assignment)
+    audit.record(
+        verb="assignment.added",
+        obj=assignment,
+        actor=by,
+        tenant=engagement.tenant,
+        engagement=engagement,
+        action="create",
+        changes={"user": [None, user.email], "role": [None, role]},
+    )
+    return assignment
+
+
+@transaction.atomic
+def unassign(*, assignment, by):
+    """Take a person off the engagement; their object permissions go at once."""
+    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    engagement = assignment.engagement
+    perms.revoke_for_assignment(assignment)
+    audit.record(
+        verb="assignment.removed",
+        obj=assignment,
+        actor=by,
+        tenant=engagement.tenant,
+        engagement=engagement,
+        action="delete",
+        changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
+    )
+    assignment.delete()
+
+
+@transaction.atomic
+def declare_conflict(*, tenant, by, user, organization, reason):
+    """A person declares a conflict of interest with a client (a tenant admin may record one
+    for anyone). From then on they cannot be assigned to its engagements."""
+    if user.pk != by.user_id:
+        require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    if organization.tenant_id != tenant.pk:
+        raise ValidationError({"organization": _("Unknown organization.")})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say what the conflict is.")})
+    conflict = ConflictOfInterest.objects.create(
+        tenant=tenant, user=user, organization=organization, reason=reason.strip()
+    )
+    audit.record(
+        verb="conflict.declared",
+        obj=conflict,
+        actor=by,
+        tenant=tenant,
+        action="create",
+        changes={"organization": [None, organization.legal_name]},
+    )
+    return conflict
+
+
+@transaction.atomic
+def withdraw_conflict(*, conflict, by):
+    if conflict.user_id != by.user_id:
+        require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    conflict.is_active = False
+    conflict.save(update_fields=["is_active"])
+    audit.record(
+        verb="conflict.withdrawn",
+        obj=conflict,
+        actor=by,
+        tenant=conflict.tenant,
+        changes={"is_active": ["True", "False"]},
+    )
+    return conflict

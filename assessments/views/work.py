@@ -1,0 +1,336 @@
+"""Web pages of the work inside an engagement: evidence, findings, nonconformities, review and
+decision."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from assessments import permissions as perms
+from assessments.forms.engagements import (
+    AnswerForm,
+    CloseForm,
+    DecisionForm,
+    EvidenceForm,
+    FindingForm,
+    JudgeForm,
+    NonconformityForm,
+    ReviewForm,
+)
+from assessments.models import Evidence, LevelRequirement, Nonconformity
+from assessments.selectors.engagements import visible_engagement_or_404
+from assessments.selectors.work import engagement_score, finding_detail
+from assessments.services import decisions, findings
+from assessments.services import evidence as evidence_services
+from portal.errors import DomainError
+
+
+def _back(request, engagement):
+    return redirect("assessments:engagement_detail", request.tenant.slug, engagement.pk)
+
+
+def _fail(form, error):
+    form.add_error(None, getattr(error, "message", None) or error)
+
+
+def evidence_upload(request, engagement_id, evidence_id=None):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    previous = None
+    if evidence_id is not None:
+        previous = get_object_or_404(Evidence, pk=evidence_id, engagement=engagement)
+    if not evidence_services.may_upload(request.membership, engagement):
+        raise PermissionDenied(_("Only the client and the assessment team upload evidence."))
+    form = EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        items=evidence_services.scope_items(engagement),
+        upload_errors=getattr(request, "upload_errors", None),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence_services.upload_evidence(
+                engagement=engagement,
+                by=request.membership,
+                uploaded=form.cleaned_data["file"],
+                description=form.cleaned_data["description"],
+                item_ids=[item.pk for item in form.cleaned_data["items"]],
+                supersedes=previous,
+            )
+        except (ValidationError, DomainError) as error:
+            _fail(form, error)
+        else:
+            messages.success(request, _("Evidence uploaded."))
+            return _back(request, engagement)
+    return render(
+        request,
+        "assessments/work/evidence_upload.html",
+        {"engagement": engagement, "form": form, "previous": previous},
+    )
+
+
+def evidence_detail(request, engagement_id, evidence_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    evidence = get_object_or_404(
+        Evidence.objects.select_related("uploaded_by", "reviewed_by", "supersedes"),
+        pk=evidence_id,
+        engagement=engagement,
+    )
+    if not evidence_services.may_read(request.membership, engagement):
+        raise PermissionDenied
+    may_judge = perms.ASSESS in perms.engagement_permissions(
+        request.user, engagement, request.membership
+    )
+    form = JudgeForm(request.POST or None)
+    if request.method == "POST":
+        if not may_judge:
+            raise PermissionDenied(_("Only assessors judge evidence."))
+        if form.is_valid():
+            try:
+                evidence_services.judge_evidence(
+                    evidence=evidence,
+                    by=request.membership,
+                    accept=form.cleaned_data["accept"],
+                    note=form.cleaned_data["note"],
+                )
+            except (ValidationError, DomainError) as error:
+                _fail(form, error)
+            else:
+                messages.success(request, _("Judgement recorded."))
+                return redirect(
+                    "assessments:evidence_detail", request.tenant.slug, engagement.pk, evidence.pk
+                )
+    return render(
+        request,
+        "assessments/work/evidence_detail.html",
+        {
+            "engagement": engagement,
+            "evidence": evidence,
+            "form": form,
+            "may_judge": may_judge,
+            "items": evidence.items.all(),
+            "newer": Evidence.objects.filter(supersedes=evidence).first(),
+            "may_upload": evidence_services.may_upload(request.membership, engagement),
+        },
+    )
+
+
+def evidence_download(request, engagement_id, evidence_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, engagement=engagement)
+    try:
+        handle = evidence_services.open_for_download(evidence=evidence, by=request.membership)
+    except evidence_services.TamperedFile as error:
+        return render(
+            request,
+            "error.html",
+            {"status": 409, "title": _("File altered"), "message": str(error)},
+            status=409,
+        )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+
+
+def finding_edit(request, engagement_id, item_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    item = get_object_or_404(engagement.scope_items.all(), pk=item_id)
+    finding = finding_detail(engagement, item)
+    codenames = perms.engagement_permissions(request.user, engagement, request.membership)
+    may_assess = perms.ASSESS in codenames
+    if not (may_assess or perms.VIEW in codenames):
+        raise PermissionDenied(_("Only the assessment team and the body's staff see findings."))
+    requirements = list(LevelRequirement.objects.filter(item=item).order_by("level", "position"))
+    current = (
+        {r.requirement_id: (r.rating, r.note) for r in finding.ratings.all()} if (finding) else {}
+    )
+    evidence = Evidence.objects.filter(engagement=engagement)
+    initial = {}
+    if finding:
+        initial = {
+            "narrative": finding.narrative,
+            "final": finding.status == "final",
+            "evidence": list(finding.evidence.all()),
+        }
+    form = FindingForm(
+        request.POST or None,
+        initial=initial,
+        requirements=requirements,
+        evidence=evidence,
+        current=current,
+    )
+    if request.method == "POST":
+        if not may_assess:
+            raise PermissionDenied(_("Only assessors record findings."))
+        if form.is_valid():
+            try:
+                findings.record_finding(
+                    engagement=engagement,
+                    item=item,
+                    by=request.membership,
+                    ratings=form.ratings(),
+                    narrative=form.cleaned_data["narrative"],
+                    evidence_ids=[e.pk for e in form.cleaned_data["evidence"]],
+                    final=form.cleaned_data["final"],
+                )
+            except (ValidationError, DomainError) as error:
+                _fail(form, error)
+            else:
+                messages.success(request, _("Finding saved."))
+                return _back(request, engagement)
+    score = engagement_score(engagement)
+    return render(
+        request,
+        "assessments/work/finding.html",
+        {
+            "engagement": engagement,
+            "item": item,
+            "finding": finding,
+            "form": form,
+            "may_assess": may_assess,
+            "level": score.result.items[item.code].level,
+            "gap": score.result.items[item.code].gap,
+            "level_names": engagement.model_version.level_names(),
+        },
+    )
+
+
+def nonconformity_create(request, engagement_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    perms.require(request.user, engagement, perms.ASSESS, request.membership)
+    form = NonconformityForm(request.POST or None, items=evidence_services.scope_items(engagement))
+    if request.method == "POST" and form.is_valid():
+        item = form.cleaned_data["item"]
+        finding = engagement.findings.filter(item=item).first()
+        if finding is None:
+            form.add_error("item", _("Record a finding for this item first."))
+        else:
+            try:
+                findings.raise_nonconformity(
+                    engagement=engagement,
+                    finding=finding,
+                    by=request.membership,
+                    grade=form.cleaned_data["grade"],
+                    description=form.cleaned_data["description"],
+                    due_date=form.cleaned_data["due_date"],
+                )
+            except (ValidationError, DomainError) as error:
+                _fail(form, error)
+            else:
+                messages.success(request, _("Nonconformity raised; the client was told."))
+                return _back(request, engagement)
+    return render(
+        request,
+        "assessments/work/nonconformity_form.html",
+        {"engagement": engagement, "form": form},
+    )
+
+
+def nonconformity_detail(request, engagement_id, nonconformity_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    nc = get_object_or_404(
+        Nonconformity.objects.select_related(
+            "finding__item", "raised_by", "answered_by", "closed_by"
+        ),
+        pk=nonconformity_id,
+        engagement=engagement,
+    )
+    is_client = perms.is_client_of(request.membership, engagement)
+    may_assess = perms.ASSESS in perms.engagement_permissions(
+        request.user, engagement, request.membership
+    )
+    answer = AnswerForm(
+        request.POST if "answer" in request.POST else None,
+        evidence=Evidence.objects.filter(engagement=engagement),
+    )
+    close = CloseForm(request.POST if "close" in request.POST else None)
+    if request.method == "POST":
+        form = answer if "answer" in request.POST else close
+        if form is answer and not (is_client or may_assess):
+            raise PermissionDenied
+        if form is close and not may_assess:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                if form is answer:
+                    findings.answer_nonconformity(
+                        nonconformity=nc,
+                        by=request.membership,
+                        corrective_action=form.cleaned_data["corrective_action"],
+                        evidence_ids=[e.pk for e in form.cleaned_data["evidence"]],
+                    )
+                else:
+                    findings.close_nonconformity(
+                        nonconformity=nc,
+                        by=request.membership,
+                        verification_note=form.cleaned_data["verification_note"],
+                    )
+            except (ValidationError, DomainError) as error:
+                _fail(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(
+                    "assessments:nonconformity_detail", request.tenant.slug, engagement.pk, nc.pk
+                )
+    return render(
+        request,
+        "assessments/work/nonconformity_detail.html",
+        {
+            "engagement": engagement,
+            "nc": nc,
+            "answer_form": answer,
+            "close_form": close,
+            "may_answer": is_client or may_assess,
+            "may_close": may_assess,
+            "response_evidence": nc.response_evidence.all(),
+        },
+    )
+
+
+def review_create(request, engagement_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    perms.require(request.user, engagement, perms.REVIEW, request.membership)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decisions.record_review(
+                engagement=engagement, by=request.membership, **form.cleaned_data
+            )
+        except (ValidationError, DomainError) as error:
+            _fail(form, error)
+        else:
+            messages.success(request, _("Review recorded."))
+            return _back(request, engagement)
+    return render(
+        request, "assessments/work/review_form.html", {"engagement": engagement, "form": form}
+    )
+
+
+def decision_create(request, engagement_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    perms.require(request.user, engagement, perms.DECIDE, request.membership)
+    score = engagement_score(engagement)
+    form = DecisionForm(request.POST or None, initial={"level": score.overall or None})
+    if request.method == "POST" and form.is_valid():
+        try:
+            decisions.record_decision(
+                engagement=engagement, by=request.membership, **form.cleaned_data
+            )
+        except (ValidationError, DomainError) as error:
+            _fail(form, error)
+        else:
+            messages.success(request, _("Decision recorded."))
+            return _back(request, engagement)
+    return render(
+        request,
+        "assessments/work/decision_form.html",
+        {
+            "engagement": engagement,
+            "form": form,
+            "reached": score.overall,
+            "level_names": engagement.model_version.level_names(),
+        },
+    )

@@ -1,0 +1,61 @@
+"""Tenant B's engagement with its team, evidence, finding and nonconformity."""
+
+from django_scopes import scope
+
+from assessments.models import Assignment, Evidence, Nonconformity
+from assessments.services import engagements as services
+from assessments.services import findings
+from tenants.models import ConflictOfInterest
+from tests.engagement_world import advance, build_world
+
+
+def populate(world, tenant_b, canary):
+    b = build_world(tenant_b, items=1)
+    with scope(tenant=tenant_b):
+        b.engagement.title = f"{canary} engagement"
+        b.engagement.save(update_fields=["title"])
+    advance(b, "assessment")
+    with scope(tenant=tenant_b):
+        engagement = b.engagement
+        item = engagement.scope_items.first()
+        finding = findings.record_finding(
+            engagement=engagement,
+            item=item,
+            by=b.assessor,
+            ratings={},
+            narrative=f"{canary} narrative",
+        )
+        nc = findings.raise_nonconformity(
+            engagement=engagement,
+            finding=finding,
+            by=b.assessor,
+            grade="minor",
+            description=f"{canary} nc",
+        )
+        conflict = services.declare_conflict(
+            tenant=tenant_b,
+            by=b.admin,
+            user=b.lead.user,
+            organization=b.organization,
+            reason=f"{canary} conflict",
+        )
+        world.update(
+            {
+                "b_engagement": engagement,
+                "b_assignment": Assignment.objects.filter(engagement=engagement).first(),
+                "b_evidence": Evidence.objects.filter(engagement=engagement).first(),
+                "b_item": item,
+                "b_nonconformity": Nonconformity.objects.get(pk=nc.pk),
+                "b_conflict": ConflictOfInterest.objects.get(pk=conflict.pk),
+            }
+        )
+
+
+MAKERS = {
+    "engagement_id": lambda world: world["b_engagement"].pk,
+    "assignment_id": lambda world: world["b_assignment"].pk,
+    "evidence_id": lambda world: world["b_evidence"].pk,
+    "item_id": lambda world: world["b_item"].pk,
+    "nonconformity_id": lambda world: world["b_nonconformity"].pk,
+    "conflict_id": lambda world: world["b_conflict"].pk,
+}
