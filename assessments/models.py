@@ -500,3 +500,8 @@ class Decision(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
+
+
+# Choice sets named for the OpenAPI schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+ENGAGEMENT_STATES = Engagement.State
+ASSIGNMENT_ROLES = Assignment.Role

@@ -274,6 +274,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "tenants.roles.Role",
+        "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
+        "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
+    },
     # Swagger UI served from our own static files: no CDN, no network.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,3 +1,12 @@
-"""API routes of the engagements part of assessments (included under /api/v1/t/<tenant>/)."""
+"""API routes of engagements (included under /api/v1/t/<tenant>/)."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from assessments.api import engagements as views
+
+router = SimpleRouter()
+router.register("engagements", views.EngagementViewSet, basename="engagement")
+router.register("assignments", views.AssignmentViewSet, basename="assignment")
+router.register("conflicts", views.ConflictViewSet, basename="conflict")
+
+urlpatterns = router.urls

@@ -1,3 +1,14 @@
-"""API routes of the work part of assessments (included under /api/v1/t/<tenant>/)."""
+"""API routes of the work inside engagements (included under /api/v1/t/<tenant>/)."""
 
-urlpatterns = []
+from rest_framework.routers import SimpleRouter
+
+from assessments.api import work as views
+
+router = SimpleRouter()
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("findings", views.FindingViewSet, basename="finding")
+router.register("nonconformities", views.NonconformityViewSet, basename="nonconformity")
+router.register("reviews", views.ReviewViewSet, basename="review")
+router.register("decisions", views.DecisionViewSet, basename="decision")
+
+urlpatterns = router.urls

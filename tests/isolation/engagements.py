@@ -2,7 +2,7 @@
 
 from django_scopes import scope
 
-from assessments.models import Assignment, Evidence, Nonconformity
+from assessments.models import Assignment, Decision, Evidence, Finding, Nonconformity, Review
 from assessments.services import engagements as services
 from assessments.services import findings
 from tenants.models import ConflictOfInterest
@@ -47,11 +47,35 @@ def populate(world, tenant_b, canary):
                 "b_item": item,
                 "b_nonconformity": Nonconformity.objects.get(pk=nc.pk),
                 "b_conflict": ConflictOfInterest.objects.get(pk=conflict.pk),
+                "b_finding": Finding.objects.get(pk=finding.pk),
             }
         )
+    closed = build_world(tenant_b, items=1)
+    advance(closed, "closed")
+    with scope(tenant=tenant_b):
+        world["b_review"] = Review.objects.filter(engagement=closed.engagement).first()
+        world["b_decision"] = Decision.objects.get(engagement=closed.engagement)
+
+
+def _pk(key):
+    return lambda world: world[key].pk
 
 
 MAKERS = {
+    **{
+        f"api:engagement-{name}/pk": _pk("b_engagement")
+        for name in ("detail", "transition", "timeline", "score")
+    },
+    "api:assignment-detail/pk": _pk("b_assignment"),
+    **{f"api:conflict-{name}/pk": _pk("b_conflict") for name in ("detail", "withdraw")},
+    **{f"api:evidence-{name}/pk": _pk("b_evidence") for name in ("detail", "judge", "download")},
+    "api:finding-detail/pk": _pk("b_finding"),
+    **{
+        f"api:nonconformity-{name}/pk": _pk("b_nonconformity")
+        for name in ("detail", "answer", "close")
+    },
+    "api:review-detail/pk": _pk("b_review"),
+    "api:decision-detail/pk": _pk("b_decision"),
     "engagement_id": lambda world: world["b_engagement"].pk,
     "assignment_id": lambda world: world["b_assignment"].pk,
     "evidence_id": lambda world: world["b_evidence"].pk,

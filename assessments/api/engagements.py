@@ -1,0 +1,342 @@
+"""API of engagements, their team, workflow steps, timeline and score; conflicts of interest."""
+
+import django_filters
+from django_scopes import scopes_disabled
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from assessments import permissions as perms
+from assessments import workflow
+from assessments.models import Assignment, Engagement, ModelVersion
+from assessments.selectors import engagements as selectors
+from assessments.selectors.work import engagement_score
+from assessments.services import engagements as services
+from tenants.api.fields import TenantRelatedField
+from tenants.models import ConflictOfInterest, Organization
+from tenants.roles import Capability, has_capability
+
+
+class VisibleEngagementField(serializers.PrimaryKeyRelatedField):
+    """An engagement id the caller may see; anything else is "does not exist" (400)."""
+
+    def get_queryset(self):
+        return selectors.engagements_visible_to(self.context["request"].membership)
+
+
+class StaffEmailField(serializers.SlugRelatedField):
+    """A person by email, among the active staff of this tenant only."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="email", **kwargs)
+
+    def get_queryset(self):
+        return selectors.assignable_people(self.context["request"].tenant)
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    user = StaffEmailField()
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "engagement", "user", "role", "assigned_at"]
+        read_only_fields = ["id", "assigned_at"]
+        validators = []
+
+
+class EngagementSerializer(serializers.ModelSerializer):
+    organization = TenantRelatedField(model=Organization)
+    model_version = TenantRelatedField(model=ModelVersion)
+    scope = serializers.ListField(
+        child=serializers.CharField(max_length=60),
+        write_only=True,
+        required=False,
+        help_text="Codes of parts, domains or items in scope (create only).",
+    )
+    scope_items = serializers.SerializerMethodField()
+    team = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Engagement
+        fields = [
+            "id",
+            "reference",
+            "title",
+            "organization",
+            "model_version",
+            "target_level",
+            "planned_start",
+            "planned_end",
+            "state",
+            "scope",
+            "scope_items",
+            "team",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "reference", "state", "created_at", "updated_at"]
+
+    def get_scope_items(self, engagement) -> list[str]:
+        return [item.code for item in engagement.scope_items.all()]
+
+    def get_team(self, engagement) -> list[dict]:
+        return [{"user": a.user.email, "role": a.role} for a in engagement.assignments.all()]
+
+
+class EngagementDetailSerializer(EngagementSerializer):
+    transitions = serializers.SerializerMethodField()
+
+    class Meta(EngagementSerializer.Meta):
+        fields = [*EngagementSerializer.Meta.fields, "transitions"]
+
+    def get_transitions(self, engagement) -> list[dict]:
+        request = self.context["request"]
+        codenames = perms.engagement_permissions(request.user, engagement, request.membership)
+        is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
+        return [
+            {"to": t.target, "label": str(t.label), "allowed": reason is None, "reason": reason}
+            for t, reason in workflow.available_transitions(engagement, codenames, is_admin)
+        ]
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Engagement.State.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+with scopes_disabled():
+
+    class EngagementFilter(django_filters.FilterSet):
+        organization = django_filters.ModelChoiceFilter(
+            queryset=lambda request: Organization.objects.all()
+        )
+
+        class Meta:
+            model = Engagement
+            fields = ["state", "organization", "model_version", "target_level"]
+
+    class AssignmentFilter(django_filters.FilterSet):
+        class Meta:
+            model = Assignment
+            fields = ["engagement", "role"]
+
+
+class EngagementViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Engagements the caller may see: all for tenant admins, assigned ones for staff, their
+    organization's for client people."""
+
+    filterset_class = EngagementFilter
+    search_fields = ["reference", "title", "organization__legal_name"]
+    ordering_fields = ["created_at", "reference"]
+    ordering = ["-created_at", "-id"]
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Engagement.objects.none()
+        return selectors.engagements_visible_to(self.request.membership).prefetch_related(
+            "scope_items", "assignments__user"
+        )
+
+    def get_serializer_class(self):
+        return EngagementDetailSerializer if self.action == "retrieve" else EngagementSerializer
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.create_engagement(
+            tenant=self.request.tenant,
+            by=self.request.membership,
+            organization=data["organization"],
+            model_version=data["model_version"],
+            target_level=data["target_level"],
+            title=data.get("title", ""),
+            scope_codes=data.get("scope", []),
+            planned_start=data.get("planned_start"),
+            planned_end=data.get("planned_end"),
+        )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        data.pop("scope", None)
+        if {"organization", "model_version"} & set(data):
+            raise serializers.ValidationError(
+                {"model_version": ["The organization and model version cannot change."]}
+            )
+        serializer.instance = services.update_engagement(
+            engagement=serializer.instance, by=self.request.membership, **data
+        )
+
+    @extend_schema(request=TransitionSerializer, responses=EngagementDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        """Move the engagement to another state; 409 with the guard's reason when refused."""
+        engagement = self.get_object()
+        payload = TransitionSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        engagement = services.transition(
+            engagement=engagement, by=request.membership, **payload.validated_data
+        )
+        return Response(
+            EngagementDetailSerializer(engagement, context=self.get_serializer_context()).data
+        )
+
+    @extend_schema(
+        responses=inline_serializer(
+            "AuditEntry",
+            {
+                "timestamp": serializers.DateTimeField(),
+                "actor": serializers.EmailField(),
+                "verb": serializers.CharField(),
+                "object": serializers.CharField(),
+                "changes": serializers.DictField(),
+            },
+            many=True,
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """The engagement's audit trail (read-only: entries are never changed)."""
+        engagement = self.get_object()
+        if perms.is_client_of(request.membership, engagement):
+            return Response(
+                {"detail": "The audit trail is for the body's staff."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        return Response(
+            [
+                {
+                    "timestamp": entry.timestamp,
+                    "actor": entry.actor_email,
+                    "verb": entry.verb,
+                    "object": entry.object_repr,
+                    "changes": entry.changes or {},
+                    "data": entry.additional_data or {},
+                }
+                for entry in selectors.audit_timeline(engagement)
+            ]
+        )
+
+    @extend_schema(
+        responses=inline_serializer(
+            "EngagementScore",
+            {
+                "overall": serializers.IntegerField(allow_null=True),
+                "target": serializers.IntegerField(),
+                "domains": serializers.DictField(),
+                "items": serializers.DictField(),
+            },
+        )
+    )
+    @action(detail=True, methods=["get"])
+    def score(self, request, pk=None):
+        """Levels reached per item, per domain and overall, against the target."""
+        engagement = self.get_object()
+        score = engagement_score(engagement)
+        return Response(
+            {
+                "overall": score.overall,
+                "target": engagement.target_level,
+                "domains": {
+                    code: d.level for code, d in score.result.domains.items() if d.level is not None
+                },
+                "items": {
+                    code: {
+                        "level": i.level,
+                        "next_level": i.gap.next_level,
+                        "blocking": [b.requirement_code for b in i.gap.blocking],
+                    }
+                    for code, i in score.result.items.items()
+                },
+            }
+        )
+
+
+class AssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Who is on which engagement. Creating assigns (granting object permissions at once);
+    deleting unassigns (taking them away at once)."""
+
+    serializer_class = AssignmentSerializer
+    filterset_class = AssignmentFilter
+    ordering = ["engagement", "role", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Assignment.objects.none()
+        return Assignment.objects.filter(
+            engagement__in=selectors.engagements_visible_to(self.request.membership)
+        ).select_related("user")
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.assign(
+            engagement=data["engagement"],
+            user=data["user"],
+            role=data["role"],
+            by=self.request.membership,
+        )
+
+    def perform_destroy(self, instance):
+        services.unassign(assignment=instance, by=self.request.membership)
+
+
+class ConflictSerializer(serializers.ModelSerializer):
+    organization = TenantRelatedField(model=Organization)
+    user = StaffEmailField(required=False)
+
+    class Meta:
+        model = ConflictOfInterest
+        fields = ["id", "user", "organization", "reason", "declared_at", "is_active"]
+        read_only_fields = ["id", "declared_at", "is_active"]
+
+
+class ConflictViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Declared conflicts of interest: your own, or everyone's for tenant admins."""
+
+    serializer_class = ConflictSerializer
+    ordering = ["-declared_at", "-id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ConflictOfInterest.objects.none()
+        conflicts = ConflictOfInterest.objects.select_related("user", "organization")
+        if has_capability(self.request.membership, Capability.MANAGE_ENGAGEMENTS):
+            return conflicts
+        return conflicts.filter(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.declare_conflict(
+            tenant=self.request.tenant,
+            by=self.request.membership,
+            user=data.get("user") or self.request.user,
+            organization=data["organization"],
+            reason=data["reason"],
+        )
+
+    @extend_schema(request=None, responses=ConflictSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        conflict = services.withdraw_conflict(conflict=self.get_object(), by=request.membership)
+        return Response(ConflictSerializer(conflict, context=self.get_serializer_context()).data)

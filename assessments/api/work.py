@@ -1,0 +1,464 @@
+"""API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
+
+import django_filters
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse
+from django_scopes import scopes_disabled
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from assessments.api.engagements import VisibleEngagementField
+from assessments.models import (
+    CapabilityItem,
+    Decision,
+    Evidence,
+    Finding,
+    LevelRequirement,
+    Nonconformity,
+    RequirementRating,
+    Review,
+)
+from assessments.scoring import Rating
+from assessments.selectors.engagements import engagements_visible_to
+from assessments.services import decisions, findings
+from assessments.services import evidence as evidence_services
+from portal.errors import Conflict
+
+
+def _visible(request):
+    return engagements_visible_to(request.membership)
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    file = serializers.FileField(write_only=True)
+    items = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=CapabilityItem.objects.none()
+    )
+    supersedes = serializers.PrimaryKeyRelatedField(
+        required=False, allow_null=True, queryset=Evidence.objects.none()
+    )
+    uploaded_by = serializers.EmailField(source="uploaded_by.email", read_only=True)
+
+    class Meta:
+        model = Evidence
+        fields = [
+            "id",
+            "engagement",
+            "file",
+            "original_name",
+            "size",
+            "content_type",
+            "sha256",
+            "description",
+            "items",
+            "supersedes",
+            "status",
+            "review_note",
+            "uploaded_by",
+            "uploaded_at",
+            "reviewed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "original_name",
+            "size",
+            "content_type",
+            "sha256",
+            "status",
+            "review_note",
+            "uploaded_at",
+            "reviewed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and getattr(request, "membership", None) is not None:
+            engagements = _visible(request)
+            self.fields["items"].child_relation.queryset = CapabilityItem.objects.all()
+            self.fields["supersedes"].queryset = Evidence.objects.filter(engagement__in=engagements)
+
+
+class JudgeSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+with scopes_disabled():
+
+    class EvidenceFilter(django_filters.FilterSet):
+        class Meta:
+            model = Evidence
+            fields = ["engagement", "status", "items"]
+
+    class EngagementWorkFilter(django_filters.FilterSet):
+        class Meta:
+            model = Finding
+            fields = ["engagement", "status", "item"]
+
+    class ReviewFilter(django_filters.FilterSet):
+        class Meta:
+            model = Review
+            fields = ["engagement", "outcome"]
+
+    class DecisionFilter(django_filters.FilterSet):
+        class Meta:
+            model = Decision
+            fields = ["engagement", "outcome"]
+
+    class NonconformityFilter(django_filters.FilterSet):
+        class Meta:
+            model = Nonconformity
+            fields = ["engagement", "status", "grade"]
+
+
+class EvidenceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Evidence files. Upload with multipart (`engagement`, `file`, `description`, `items`,
+    optional `supersedes` for a new version). Files never change once submitted."""
+
+    serializer_class = EvidenceSerializer
+    filterset_class = EvidenceFilter
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    ordering = ["-uploaded_at", "-id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Evidence.objects.none()
+        return (
+            Evidence.objects.filter(engagement__in=_visible(self.request))
+            .select_related("uploaded_by")
+            .prefetch_related("items")
+        )
+
+    def create(self, request, *args, **kwargs):
+        errors = getattr(request._request, "upload_errors", None)
+        if errors:
+            return Response({k: [v] for k, v in errors.items()}, status=400)
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = evidence_services.upload_evidence(
+            engagement=data["engagement"],
+            by=self.request.membership,
+            uploaded=data["file"],
+            description=data.get("description", ""),
+            item_ids=[item.pk for item in data.get("items", [])],
+            supersedes=data.get("supersedes"),
+        )
+
+    @extend_schema(request=JudgeSerializer, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def judge(self, request, pk=None):
+        """An assessor accepts or rejects the file with a note."""
+        target = self.get_object()  # 404 before any 400
+        payload = JudgeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        evidence = evidence_services.judge_evidence(
+            evidence=target, by=request.membership, **payload.validated_data
+        )
+        return Response(self.get_serializer(evidence).data)
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        """The file, after its SHA-256 is checked again (409 if the stored file changed)."""
+        evidence = self.get_object()
+        try:
+            handle = evidence_services.open_for_download(evidence=evidence, by=request.membership)
+        except evidence_services.TamperedFile as error:
+            raise Conflict(str(error)) from error
+        return FileResponse(
+            handle,
+            as_attachment=True,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+
+
+class RatingSerializer(serializers.Serializer):
+    requirement = serializers.PrimaryKeyRelatedField(queryset=LevelRequirement.objects.none())
+    rating = serializers.ChoiceField(choices=[r.value for r in Rating])
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requirement"].queryset = LevelRequirement.objects.all()
+
+
+class RatingReadSerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="requirement.code")
+    level = serializers.IntegerField(source="requirement.level")
+
+    class Meta:
+        model = RequirementRating
+        fields = ["requirement", "code", "level", "rating", "note", "rated_at"]
+
+
+class FindingSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    item = serializers.PrimaryKeyRelatedField(queryset=CapabilityItem.objects.none())
+    ratings = RatingSerializer(many=True, required=False, write_only=True)
+    rated = RatingReadSerializer(source="ratings", many=True, read_only=True)
+    final = serializers.BooleanField(write_only=True, required=False, default=False)
+    evidence = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=Evidence.objects.none()
+    )
+
+    class Meta:
+        model = Finding
+        fields = [
+            "id",
+            "engagement",
+            "item",
+            "narrative",
+            "status",
+            "final",
+            "evidence",
+            "ratings",
+            "rated",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "updated_at"]
+        validators = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and getattr(request, "membership", None) is not None:
+            self.fields["item"].queryset = CapabilityItem.objects.all()
+            self.fields["evidence"].child_relation.queryset = Evidence.objects.filter(
+                engagement__in=_visible(request)
+            )
+
+
+class FindingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Findings per item. POST records (creates or replaces) the finding of an item, with its
+    ratings: [{"requirement": id, "rating": "met", "note": ""}]."""
+
+    serializer_class = FindingSerializer
+    filterset_class = EngagementWorkFilter
+    ordering = ["engagement", "item__position", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Finding.objects.none()
+        return Finding.objects.filter(engagement__in=_visible(self.request)).prefetch_related(
+            "ratings__requirement", "evidence"
+        )
+
+    def list(self, request, *args, **kwargs):
+        if request.membership.is_client:
+            raise PermissionDenied("Findings are shown to clients in the report.")
+        return super().list(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        ratings = {
+            r["requirement"].pk: (r["rating"], r.get("note", "")) for r in data.get("ratings", [])
+        }
+        serializer.instance = findings.record_finding(
+            engagement=data["engagement"],
+            item=data["item"],
+            by=self.request.membership,
+            ratings=ratings,
+            narrative=data.get("narrative", ""),
+            evidence_ids=[e.pk for e in data.get("evidence", [])],
+            final=data.get("final"),
+        )
+
+
+class NonconformitySerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CapabilityItem.objects.none(), write_only=True
+    )
+    item_code = serializers.CharField(source="finding.item.code", read_only=True)
+
+    class Meta:
+        model = Nonconformity
+        fields = [
+            "id",
+            "engagement",
+            "item",
+            "item_code",
+            "grade",
+            "description",
+            "due_date",
+            "status",
+            "corrective_action",
+            "verification_note",
+            "raised_at",
+            "answered_at",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "corrective_action",
+            "verification_note",
+            "raised_at",
+            "answered_at",
+            "closed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("request") is not None:
+            self.fields["item"].queryset = CapabilityItem.objects.all()
+
+
+class AnswerSerializer(serializers.Serializer):
+    corrective_action = serializers.CharField()
+    evidence = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+
+
+class CloseSerializer(serializers.Serializer):
+    verification_note = serializers.CharField()
+
+
+class NonconformityViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Nonconformities: raised by assessors, answered by the client, closed by assessors."""
+
+    serializer_class = NonconformitySerializer
+    filterset_class = NonconformityFilter
+    ordering = ["raised_at", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Nonconformity.objects.none()
+        return Nonconformity.objects.filter(engagement__in=_visible(self.request)).select_related(
+            "finding__item"
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        finding = Finding.objects.filter(engagement=data["engagement"], item=data["item"]).first()
+        if finding is None:
+            raise serializers.ValidationError({"item": ["Record a finding for this item first."]})
+        serializer.instance = findings.raise_nonconformity(
+            engagement=data["engagement"],
+            finding=finding,
+            by=self.request.membership,
+            grade=data["grade"],
+            description=data["description"],
+            due_date=data.get("due_date"),
+        )
+
+    @extend_schema(request=AnswerSerializer, responses=NonconformitySerializer)
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        target = self.get_object()  # 404 before any 400
+        payload = AnswerSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        nc = findings.answer_nonconformity(
+            nonconformity=target,
+            by=request.membership,
+            corrective_action=payload.validated_data["corrective_action"],
+            evidence_ids=payload.validated_data["evidence"],
+        )
+        return Response(self.get_serializer(nc).data)
+
+    @extend_schema(request=CloseSerializer, responses=NonconformitySerializer)
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        target = self.get_object()  # 404 before any 400
+        payload = CloseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        nc = findings.close_nonconformity(
+            nonconformity=target, by=request.membership, **payload.validated_data
+        )
+        return Response(self.get_serializer(nc).data)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    reviewer = serializers.EmailField(source="reviewer.email", read_only=True)
+
+    class Meta:
+        model = Review
+        fields = ["id", "engagement", "outcome", "comments", "reviewer", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    decided_by = serializers.EmailField(source="decided_by.email", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = ["id", "engagement", "outcome", "level", "reasons", "decided_by", "decided_at"]
+        read_only_fields = ["id", "decided_at"]
+        validators = []
+
+
+class _RecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    ordering = ["id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.serializer_class.Meta.model.objects.none()
+        return self.serializer_class.Meta.model.objects.filter(
+            engagement__in=_visible(self.request)
+        )
+
+
+class ReviewViewSet(_RecordViewSet):
+    """Technical reviews of the findings (approved / changes requested)."""
+
+    serializer_class = ReviewSerializer
+    filterset_class = ReviewFilter
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = decisions.record_review(
+            engagement=data["engagement"],
+            by=self.request.membership,
+            outcome=data["outcome"],
+            comments=data.get("comments", ""),
+        )
+
+
+class DecisionViewSet(_RecordViewSet):
+    """Certification decisions: granted at a level, or refused, with reasons."""
+
+    serializer_class = DecisionSerializer
+    filterset_class = DecisionFilter
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = decisions.record_decision(
+            engagement=data["engagement"],
+            by=self.request.membership,
+            outcome=data["outcome"],
+            level=data.get("level"),
+            reasons=data.get("reasons", ""),
+        )
