@@ -12,7 +12,7 @@ def active_membership(user, tenant):
         return None
     return (
         Membership.objects.with_scope(tenant=tenant)
-        .select_related("organization", "tenant")
+        .select_related("organization", "tenant", "user")
         .filter(tenant=tenant, user=user, is_active=True)
         .first()
     )

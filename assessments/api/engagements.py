@@ -185,6 +185,7 @@ class EngagementViewSet(
         engagement = services.transition(
             engagement=engagement, by=request.membership, **payload.validated_data
         )
+        engagement = self.get_queryset().get(pk=engagement.pk)  # with its team prefetched
         return Response(
             EngagementDetailSerializer(engagement, context=self.get_serializer_context()).data
         )

@@ -85,7 +85,8 @@ def version_export(request, version_id):
 
 def model_upload(request):
     require_capability(request.membership, Capability.MANAGE_MODELS)
-    form = ModelUploadForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ModelUploadForm(request.POST if posted else None, request.FILES if posted else None)
     problems = []
     if request.method == "POST" and form.is_valid():
         try:

@@ -41,9 +41,10 @@ def evidence_upload(request, engagement_id, evidence_id=None):
         previous = get_object_or_404(Evidence, pk=evidence_id, engagement=engagement)
     if not evidence_services.may_upload(request.membership, engagement):
         raise PermissionDenied(_("Only the client and the assessment team upload evidence."))
+    posted = request.method == "POST"  # bound even when the only file was refused
     form = EvidenceForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if posted else None,
+        request.FILES if posted else None,
         items=evidence_services.scope_items(engagement),
         upload_errors=getattr(request, "upload_errors", None),
     )

@@ -1,0 +1,194 @@
+"""Every role against every action on an engagement, allowed and refused (through the API)."""
+
+import pytest
+from django_scopes import scope
+
+from assessments.models import LevelRequirement
+from assessments.services import findings
+from tests.engagement_world import advance, build_world, pdf_upload
+
+ROLES = [
+    "admin",
+    "lead",
+    "assessor",
+    "reviewer",
+    "officer",
+    "observer",
+    "outsider_assessor",
+    "client",
+    "other_client",
+]
+
+
+def _api(world, api_for, role):
+    return api_for(getattr(world, role))
+
+
+def _base(world):
+    return f"/api/v1/t/{world.tenant.slug}/"
+
+
+def _in_state(tenant, state):
+    world = build_world(tenant, items=1)
+    advance(world, state)
+    return world
+
+
+def _finding(world):
+    with scope(tenant=world.tenant):
+        item = world.engagement.scope_items.first()
+        return findings.record_finding(
+            engagement=world.engagement, item=item, by=world.assessor, ratings={}
+        )
+
+
+# action -> (state, roles allowed, request(world, api) -> response)
+def _view(world, api):
+    return api.get(_base(world) + f"engagements/{world.engagement.pk}/")
+
+
+def _create(world, api):
+    return api.post(
+        _base(world) + "engagements/",
+        {
+            "organization": world.organization.pk,
+            "model_version": world.version.pk,
+            "target_level": 2,
+            "scope": ["P"],
+        },
+        format="json",
+    )
+
+
+def _plan(world, api):
+    return api.post(
+        _base(world) + f"engagements/{world.engagement.pk}/transition/",
+        {"to": "planning"},
+        format="json",
+    )
+
+
+def _assign(world, api):
+    return api.post(
+        _base(world) + "assignments/",
+        {
+            "engagement": world.engagement.pk,
+            "user": world.outsider_assessor.user.email,
+            "role": "assessor",
+        },
+        format="json",
+    )
+
+
+def _upload(world, api):
+    return api.post(
+        _base(world) + "evidence/",
+        {"engagement": world.engagement.pk, "file": pdf_upload()},
+        format="multipart",
+    )
+
+
+def _judge(world, api):
+    from assessments.services import evidence
+
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+    return api.post(_base(world) + f"evidence/{item.pk}/judge/", {"accept": True}, format="json")
+
+
+def _record_finding(world, api):
+    with scope(tenant=world.tenant):
+        item = world.engagement.scope_items.first()
+        requirement = LevelRequirement.objects.filter(item=item).first()
+    return api.post(
+        _base(world) + "findings/",
+        {
+            "engagement": world.engagement.pk,
+            "item": item.pk,
+            "narrative": "n",
+            "ratings": [{"requirement": requirement.pk, "rating": "met"}],
+        },
+        format="json",
+    )
+
+
+def _raise_nc(world, api):
+    _finding(world)
+    with scope(tenant=world.tenant):
+        item = world.engagement.scope_items.first()
+    return api.post(
+        _base(world) + "nonconformities/",
+        {
+            "engagement": world.engagement.pk,
+            "item": item.pk,
+            "grade": "minor",
+            "description": "Missing pipeline gate.",
+        },
+        format="json",
+    )
+
+
+def _answer_nc(world, api):
+    finding = _finding(world)
+    with scope(tenant=world.tenant):
+        nc = findings.raise_nonconformity(
+            engagement=world.engagement,
+            finding=finding,
+            by=world.assessor,
+            grade="minor",
+            description="d",
+        )
+    return api.post(
+        _base(world) + f"nonconformities/{nc.pk}/answer/",
+        {"corrective_action": "Gate added."},
+        format="json",
+    )
+
+
+def _review(world, api):
+    return api.post(
+        _base(world) + "reviews/",
+        {"engagement": world.engagement.pk, "outcome": "approved"},
+        format="json",
+    )
+
+
+def _decide(world, api):
+    return api.post(
+        _base(world) + "decisions/",
+        {"engagement": world.engagement.pk, "outcome": "granted", "level": 3, "reasons": "Met."},
+        format="json",
+    )
+
+
+ACTIONS = {
+    "view": (
+        "assessment",
+        {"admin", "lead", "assessor", "reviewer", "officer", "observer", "client"},
+        _view,
+    ),
+    "create": ("draft", {"admin"}, _create),
+    "plan": ("draft", {"admin"}, _plan),
+    "assign": ("planning", {"admin"}, _assign),
+    "upload": ("evidence", {"client", "lead", "assessor"}, _upload),
+    "judge": ("evidence", {"lead", "assessor"}, _judge),
+    "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
+    "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
+    "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),
+    "review": ("review", {"reviewer"}, _review),
+    "decide": ("decision", {"officer"}, _decide),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_role_against_action(tenant, api_for, action, role):
+    state, allowed, do = ACTIONS[action]
+    world = _in_state(tenant, state)
+    response = do(world, _api(world, api_for, role))
+    if role in allowed:
+        assert response.status_code in (200, 201), (action, role, response.content[:300])
+    else:
+        assert response.status_code in (400, 403, 404), (action, role, response.status_code)
