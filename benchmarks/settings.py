@@ -4,7 +4,7 @@ from portal.settings import *  # noqa: F403
 
 ROOT_URLCONF = "benchmarks.urls"
 DEBUG = False
-ALLOWED_HOSTS = ["testserver"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 import warnings  # noqa: E402
