@@ -2,11 +2,12 @@
 
 from pathlib import Path
 
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from assessments.model_format import load_model
-from assessments.models import ModelVersion
-from assessments.services import library
+from assessments.models import Assignment, Engagement, ModelVersion
+from assessments.services import engagements, library
+from tenants.models import Membership, Organization, Tenant
 
 MODEL_DATA = Path(__file__).resolve().parent / "model_data"
 SHIPPED_MODELS = ("devops-cd.yaml", "devops-security.yaml")
@@ -25,3 +26,40 @@ def load(write=print):
             version = library.import_model_document(document=document)
             library.publish_version(version=version)
             write(f"Model {document.code} {document.version}: {version.item_count} items.")
+
+
+def load_engagement(write=print):
+    """One engagement of the demo body, staffed and open for evidence, if there is none."""
+    with scopes_disabled():
+        tenant = Tenant.objects.filter(slug="demo").first()
+        version = ModelVersion.objects.filter(model__code="devops-cd", tenant=None).first()
+        if tenant is None or version is None:
+            return
+        if Engagement.objects.filter(tenant=tenant).exists():
+            return
+        people = {
+            m.user.email.split("@")[0]: m
+            for m in Membership.objects.filter(tenant=tenant).select_related("user")
+        }
+        organization = Organization.objects.filter(tenant=tenant).order_by("pk").first()
+    admin = people["tenant-admin"]
+    with scope(tenant=tenant):
+        engagement = engagements.create_engagement(
+            tenant=tenant,
+            by=admin,
+            organization=organization,
+            model_version=version,
+            target_level=3,
+            scope_codes=["CD"],
+            title="Continuous delivery assessment",
+        )
+        for key, role in (
+            ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
+            ("assessor", Assignment.Role.ASSESSOR),
+            ("reviewer", Assignment.Role.REVIEWER),
+            ("officer", Assignment.Role.OFFICER),
+        ):
+            engagements.assign(engagement=engagement, user=people[key].user, role=role, by=admin)
+        engagements.transition(engagement=engagement, to=Engagement.State.PLANNING, by=admin)
+        engagements.transition(engagement=engagement, to=Engagement.State.EVIDENCE, by=admin)
+    write(f"Engagement {engagement.reference}: open for evidence.")

@@ -3,15 +3,11 @@ dashboard. The screenshot is kept under var/screenshots/ to look at."""
 
 import os
 import shutil
-from pathlib import Path
 
 import pytest
 
 from tenants.roles import Role
-from tests.conftest import PASSWORD
-
-CHROMIUM = "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+from tests.conftest import CHROMIUM, PASSWORD, SCREENSHOTS  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
@@ -20,33 +16,6 @@ pytestmark = [
         reason="Debian's chromium is not installed (make test installs it)",
     ),
 ]
-
-
-@pytest.fixture
-def browser_page():
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-    # are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.set_default_timeout(15_000)
-        yield page
-        browser.close()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 def test_person_logs_in_and_sees_the_dashboard(live_server, tenant, member, browser_page):

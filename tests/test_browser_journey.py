@@ -5,9 +5,8 @@ import pytest
 from django_scopes import scope
 
 from assessments.models import Decision, Engagement
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, SCREENSHOTS
 from tests.engagement_world import PDF, advance, build_world
-from tests.test_browser import SCREENSHOTS, browser_page  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser]
 
@@ -25,7 +24,7 @@ def test_client_uploads_assessor_rates_reviewer_reviews_officer_decides(
     live_server,
     tenant,
     browser_page,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     world = build_world(tenant, items=1)
     advance(world, "evidence")

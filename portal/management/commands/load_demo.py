@@ -10,3 +10,4 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         tenant_demo.load(write=self.stdout.write)
         assessment_demo.load(write=self.stdout.write)
+        assessment_demo.load_engagement(write=self.stdout.write)
