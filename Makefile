@@ -29,6 +29,7 @@ run: deps system-deps
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py build_pdf_fonts
 	scripts/run-dev.sh
 
 lint: deps

@@ -236,6 +236,12 @@ if not REDIS_URL:
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
     }
+if REDIS_URL:
+    # A message a killed worker had taken comes back after this long (and the sweeper below
+    # re-enqueues anything still pending from the database anyway).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -243,6 +249,21 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pending-pdfs": {"task": "certificates.tasks.sweep_pending", "schedule": 60.0},
+    "expire-certificates": {"task": "certificates.tasks.expire_certificates", "schedule": 3600.0},
+}
+
+# PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
+# in time and memory, certificates older than this still `issuing` are re-enqueued.
+PDF_FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", VAR_DIR / "pdf-fonts"))
+PDF_RENDER_TIMEOUT_S = int(os.environ.get("PDF_RENDER_TIMEOUT_S", "120"))
+PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"))
+PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
+# Development signing credentials (made by the demo set-up) and the CAs verification trusts.
+DEV_CA_DIR = Path(os.environ.get("DEV_CA_DIR", VAR_DIR / "dev-ca"))
+CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or [str(DEV_CA_DIR / "dev-ca.pem")]
+VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -309,5 +330,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint narrates every rendering step at INFO; its warnings still show.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -13,6 +13,8 @@ api_v1 = [
     path("me/", tenant_api_views.me, name="me"),
     path("t/<slug:tenant>/", include("tenants.api.urls")),
     path("t/<slug:tenant>/", include("assessments.api.urls")),
+    path("t/<slug:tenant>/", include("certificates.api.urls")),
+    path("verify/", include("certificates.api.public_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +27,8 @@ urlpatterns = [
     path("api/v1/", include((api_v1, "api"))),
     path("t/<slug:tenant>/", include("tenants.urls")),
     path("t/<slug:tenant>/", include("assessments.urls")),
+    path("t/<slug:tenant>/", include("certificates.urls")),
+    path("verify/", include("certificates.public_urls")),
 ]
 
 handler400 = "portal.views.bad_request"

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from portal.forms import submitted
 from tenants import selectors, services
 from tenants.access import require_capability
 from tenants.forms import MembershipForm, OrganizationForm
@@ -60,7 +61,7 @@ def organization_detail(request, organization_id):
 
 def organization_create(request):
     require_capability(request.membership, Capability.MANAGE_ORGANIZATIONS)
-    form = OrganizationForm(request.POST or None)
+    form = OrganizationForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         try:
             organization = services.create_organization(
@@ -79,7 +80,7 @@ def organization_edit(request, organization_id):
         selectors.organizations_visible_to(request.membership), pk=organization_id
     )
     require_capability(request.membership, Capability.MANAGE_ORGANIZATIONS)
-    form = OrganizationForm(request.POST or None, instance=organization)
+    form = OrganizationForm(submitted(request), instance=organization)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_organization(
@@ -128,7 +129,7 @@ def membership_list(request):
 def membership_create(request):
     require_capability(request.membership, Capability.MANAGE_MEMBERSHIPS)
     organizations = selectors.organizations_visible_to(request.membership).filter(is_active=True)
-    form = MembershipForm(request.POST or None, organizations=organizations)
+    form = MembershipForm(submitted(request), organizations=organizations)
     if request.method == "POST" and form.is_valid():
         try:
             services.add_member(
@@ -157,7 +158,7 @@ def membership_edit(request, membership_id):
         "is_active": membership.is_active,
     }
     form = MembershipForm(
-        request.POST or None, initial=initial, organizations=organizations, editing=True
+        submitted(request), initial=initial, organizations=organizations, editing=True
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -50,8 +50,8 @@ class World:
         }
 
 
-def build_world(tenant, *, items=2):
-    organization = OrganizationFactory(tenant=tenant)
+def build_world(tenant, *, items=2, organization=None):
+    organization = organization or OrganizationFactory(tenant=tenant)
     other_org = OrganizationFactory(tenant=tenant)
     version = make_model_version(domains=1, items_per_domain=items)
     m = {

@@ -74,7 +74,7 @@ def _fill(route, world, tenant_slug):
         if name == "tenant":
             values[name] = tenant_slug
             continue
-        maker = OBJECT_MAKERS.get(name) or OBJECT_MAKERS.get(f"{route.name}/{name}")
+        maker = OBJECT_MAKERS.get(f"{route.name}/{name}") or OBJECT_MAKERS.get(name)
         assert maker, (
             f"Route {route.route!r} ({route.name}) takes {name!r}: add to OBJECT_MAKERS how to "
             "make an object of another tenant for it, so the isolation walk covers it."

@@ -2,7 +2,8 @@
 
 import django_filters
 from django_scopes import scopes_disabled
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,6 +19,7 @@ from tenants.models import ConflictOfInterest, Organization
 from tenants.roles import Capability, has_capability
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleEngagementField(serializers.PrimaryKeyRelatedField):
     """An engagement id the caller may see; anything else is "does not exist" (400)."""
 

@@ -17,6 +17,7 @@ from assessments.selectors.library import published_versions_for_engagements
 from assessments.selectors.work import engagement_sections
 from assessments.services import engagements as services
 from portal.errors import DomainError
+from portal.forms import submitted
 from tenants.access import require_capability
 from tenants.models import ConflictOfInterest
 from tenants.roles import Capability, has_capability
@@ -46,7 +47,7 @@ def engagement_list(request):
 def engagement_create(request):
     require_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
     form = EngagementForm(
-        request.POST or None,
+        submitted(request),
         organizations=organizations_visible_to(request.membership).filter(is_active=True),
         versions=published_versions_for_engagements(request.membership),
     )
@@ -144,7 +145,7 @@ def engagement_transition(request, engagement_id):
 def engagement_team(request, engagement_id):
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
     is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
-    form = AssignForm(request.POST or None, people=selectors.assignable_people(request.tenant))
+    form = AssignForm(submitted(request), people=selectors.assignable_people(request.tenant))
     if request.method == "POST":
         require_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
         if form.is_valid():
@@ -202,7 +203,7 @@ def conflict_list(request):
         raise PermissionDenied(_("Conflicts of interest are declared by staff."))
     organizations = organizations_visible_to(request.membership).filter(is_active=True)
     form = ConflictForm(
-        request.POST or None,
+        submitted(request),
         organizations=organizations,
         people=selectors.assignable_people(request.tenant) if is_admin else None,
     )

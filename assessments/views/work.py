@@ -24,6 +24,7 @@ from assessments.selectors.work import engagement_score, finding_detail
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from portal.errors import DomainError
+from portal.forms import submitted
 
 
 def _back(request, engagement):
@@ -82,7 +83,7 @@ def evidence_detail(request, engagement_id, evidence_id):
     may_judge = perms.ASSESS in perms.engagement_permissions(
         request.user, engagement, request.membership
     )
-    form = JudgeForm(request.POST or None)
+    form = JudgeForm(submitted(request))
     if request.method == "POST":
         if not may_judge:
             raise PermissionDenied(_("Only assessors judge evidence."))
@@ -157,7 +158,7 @@ def finding_edit(request, engagement_id, item_id):
             "evidence": list(finding.evidence.all()),
         }
     form = FindingForm(
-        request.POST or None,
+        submitted(request),
         initial=initial,
         requirements=requirements,
         evidence=evidence,
@@ -202,7 +203,7 @@ def finding_edit(request, engagement_id, item_id):
 def nonconformity_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     perms.require(request.user, engagement, perms.ASSESS, request.membership)
-    form = NonconformityForm(request.POST or None, items=evidence_services.scope_items(engagement))
+    form = NonconformityForm(submitted(request), items=evidence_services.scope_items(engagement))
     if request.method == "POST" and form.is_valid():
         item = form.cleaned_data["item"]
         finding = engagement.findings.filter(item=item).first()
@@ -294,7 +295,7 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
 def review_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     perms.require(request.user, engagement, perms.REVIEW, request.membership)
-    form = ReviewForm(request.POST or None)
+    form = ReviewForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         try:
             decisions.record_review(
@@ -314,7 +315,7 @@ def decision_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     perms.require(request.user, engagement, perms.DECIDE, request.membership)
     score = engagement_score(engagement)
-    form = DecisionForm(request.POST or None, initial={"level": score.overall or None})
+    form = DecisionForm(submitted(request), initial={"level": score.overall or None})
     if request.method == "POST" and form.is_valid():
         try:
             decisions.record_decision(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from assessments import demo as assessment_demo
+from certificates import demo as certificate_demo
 from tenants import demo as tenant_demo
 
 
@@ -11,3 +12,4 @@ class Command(BaseCommand):
         tenant_demo.load(write=self.stdout.write)
         assessment_demo.load(write=self.stdout.write)
         assessment_demo.load_engagement(write=self.stdout.write)
+        certificate_demo.load(write=self.stdout.write)

@@ -1,0 +1,10 @@
+"""Public verification API (no login): /api/v1/verify/."""
+
+from django.urls import path
+
+from certificates.api import views
+
+urlpatterns = [
+    path("", views.verify_upload, name="verify-upload"),
+    path("<str:number>/", views.verify_number, name="verify-number"),
+]

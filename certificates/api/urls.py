@@ -1,0 +1,11 @@
+"""Certificate API of a tenant (included under /api/v1/t/<tenant>/)."""
+
+from rest_framework.routers import SimpleRouter
+
+from certificates.api import views
+
+router = SimpleRouter()
+router.register("certificates", views.CertificateViewSet, basename="certificate")
+router.register("reports", views.ReportViewSet, basename="report")
+
+urlpatterns = router.urls

@@ -1,0 +1,280 @@
+"""API of certificates and reports, and the public verification API."""
+
+import hashlib
+
+import django_filters
+from django.conf import settings
+from django.http import FileResponse
+from django_scopes import scopes_disabled
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import (
+    action,
+    api_view,
+    parser_classes,
+    permission_classes,
+    throttle_classes,
+)
+from rest_framework.exceptions import NotFound
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+
+from assessments.api.engagements import VisibleEngagementField
+from certificates import selectors, services, verification
+from certificates.models import Certificate, Report
+from portal.errors import Conflict
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "engagement",
+            "organization",
+            "organization_name",
+            "model_version",
+            "level",
+            "level_name_en",
+            "level_name_zh",
+            "scope",
+            "issued_on",
+            "expires_on",
+            "status",
+            "status_reason",
+            "status_changed_at",
+            "sha256",
+            "signer_fingerprint",
+            "supersedes",
+            "created_at",
+            "rendered_at",
+        ]
+        read_only_fields = fields
+
+
+class IssueSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    supersede = serializers.PrimaryKeyRelatedField(
+        queryset=Certificate.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["supersede"].queryset = selectors.certificates_visible_to(
+                request.membership
+            )
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+with scopes_disabled():
+
+    class CertificateFilter(django_filters.FilterSet):
+        class Meta:
+            model = Certificate
+            fields = ["status", "engagement", "organization", "level"]
+
+    class ReportFilter(django_filters.FilterSet):
+        class Meta:
+            model = Report
+            fields = ["engagement", "status"]
+
+
+def _pdf(row, filename):
+    if not row.pdf:
+        raise Conflict("The PDF is not ready yet.")
+    with row.pdf.open("rb") as handle:
+        if hashlib.sha256(handle.read()).hexdigest() != row.sha256:
+            raise Conflict("The stored PDF no longer matches its recorded SHA-256.")
+    return FileResponse(
+        row.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Certificates. POST /certificates/issue/ {"engagement": id} issues (idempotent); the
+    PDF is rendered and signed by a worker: poll the certificate until `status` is active."""
+
+    serializer_class = CertificateSerializer
+    filterset_class = CertificateFilter
+    search_fields = ["number", "organization_name"]
+    ordering = ["-created_at", "-id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Certificate.objects.none()
+        return selectors.certificates_visible_to(self.request.membership)
+
+    @extend_schema(request=IssueSerializer, responses=CertificateSerializer)
+    @action(detail=False, methods=["post"])
+    def issue(self, request):
+        payload = IssueSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        certificate = services.issue_certificate(
+            engagement=payload.validated_data["engagement"],
+            by=request.membership,
+            supersede=payload.validated_data.get("supersede"),
+        )
+        return Response(self.get_serializer(certificate).data, status=status.HTTP_201_CREATED)
+
+    def _change(self, request, change):
+        certificate = self.get_object()  # 404 before any 400
+        payload = ReasonSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        certificate = change(
+            certificate=certificate, by=request.membership, reason=payload.validated_data["reason"]
+        )
+        return Response(self.get_serializer(certificate).data)
+
+    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request, pk=None):
+        return self._change(request, services.suspend)
+
+    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        return self._change(request, services.reinstate)
+
+    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._change(request, services.withdraw)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        certificate = self.get_object()
+        return _pdf(certificate, f"{certificate.number}.pdf")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id",
+            "engagement",
+            "version",
+            "status",
+            "sha256",
+            "signer_fingerprint",
+            "page_count",
+            "created_at",
+            "rendered_at",
+        ]
+        read_only_fields = [
+            "id",
+            "version",
+            "status",
+            "sha256",
+            "signer_fingerprint",
+            "page_count",
+            "created_at",
+            "rendered_at",
+        ]
+
+
+class ReportViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Assessment report versions. POST {"engagement": id} makes a new version (rendered and
+    signed by a worker); earlier versions are kept."""
+
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    ordering = ["engagement", "-version"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Report.objects.none()
+        return selectors.reports_visible_to(self.request.membership)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.request_report(
+            engagement=serializer.validated_data["engagement"], by=self.request.membership
+        )
+
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+        report = self.get_object()
+        return _pdf(report, f"{report.engagement.reference}-report-v{report.version}.pdf")
+
+
+PUBLIC_FACTS = inline_serializer(
+    "PublicCertificate",
+    {
+        "number": serializers.CharField(),
+        "status": serializers.CharField(),
+        "organization": serializers.CharField(),
+        "level": serializers.IntegerField(),
+        "issued_on": serializers.DateField(),
+        "expires_on": serializers.DateField(),
+    },
+)
+
+
+@extend_schema(responses=PUBLIC_FACTS)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([ScopedRateThrottle])
+def verify_number(request, number):
+    """Public: the status and facts of a certificate by its number (no login)."""
+    certificate = selectors.public_certificate(number)
+    if certificate is None or certificate.status == Certificate.Status.ISSUING:
+        raise NotFound(f"No certificate numbered {number[:40]} was issued by this portal.")
+    return Response(verification.public_facts(certificate))
+
+
+verify_number.cls.throttle_scope = "public"
+
+
+@extend_schema(
+    request={
+        "multipart/form-data": inline_serializer("VerifyUpload", {"pdf": serializers.FileField()})
+    },
+    responses=inline_serializer(
+        "VerifyVerdict",
+        {
+            "genuine": serializers.BooleanField(),
+            "message": serializers.CharField(),
+            "certificate": serializers.DictField(allow_null=True),
+            "checks": serializers.DictField(),
+        },
+    ),
+)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([ScopedRateThrottle])
+@parser_classes([MultiPartParser])
+def verify_upload(request):
+    """Public: is this PDF a genuine, unmodified certificate of this portal, and its status?"""
+    upload = request.FILES.get("pdf")
+    if upload is None:
+        raise serializers.ValidationError({"pdf": ["Attach the certificate PDF as `pdf`."]})
+    if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
+        raise serializers.ValidationError({"pdf": ["A certificate PDF is smaller than 10 MB."]})
+    verdict = verification.verify_upload(upload.read())
+    return Response(
+        {
+            "genuine": verdict.genuine,
+            "message": verdict.message,
+            "certificate": verdict.certificate,
+            "checks": verdict.checks,
+        }
+    )
+
+
+verify_upload.cls.throttle_scope = "public"

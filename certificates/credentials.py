@@ -1,0 +1,55 @@
+"""Each tenant's signing credential (a PKCS#12 file named in its settings) and the trust roots
+that public verification accepts."""
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+from certificates.pdf.signing import generate_dev_ca_and_signer
+
+
+class SigningNotConfigured(Exception):
+    """The tenant has no usable signing credential."""
+
+
+def _passphrase_variable(tenant):
+    return "ASSAY_SIGNING_PASSPHRASE_" + tenant.slug.upper().replace("-", "_")
+
+
+def signing_credentials(tenant) -> tuple[str, str]:
+    """(PKCS#12 path, passphrase) of the tenant; the passphrase comes from the environment
+    (ASSAY_SIGNING_PASSPHRASE_<SLUG>) or from a `<file>.pass` beside the PKCS#12 file."""
+    path = tenant.signing_pkcs12_path
+    if not path or not Path(path).is_file():
+        raise SigningNotConfigured(f"{tenant.slug}: no signing credential (PKCS#12) configured")
+    passphrase = os.environ.get(_passphrase_variable(tenant))
+    if passphrase is None:
+        pass_file = Path(path + ".pass")
+        if not pass_file.is_file():
+            raise SigningNotConfigured(
+                f"{tenant.slug}: set {_passphrase_variable(tenant)} or write {pass_file}"
+            )
+        passphrase = pass_file.read_text().strip()
+    return path, passphrase
+
+
+def ensure_dev_credentials(tenant):
+    """Give a tenant DEVELOPMENT signing credentials (made once, under DEV_CA_DIR) unless it
+    has its own. The CA is named as a development CA: never for production."""
+    if tenant.signing_pkcs12_path and Path(tenant.signing_pkcs12_path).is_file():
+        return tenant
+    credentials = generate_dev_ca_and_signer(
+        settings.DEV_CA_DIR, tenant_name=tenant.name, tenant_slug=tenant.slug
+    )
+    pass_file = Path(str(credentials.pkcs12_path) + ".pass")
+    pass_file.write_text(credentials.passphrase)
+    pass_file.chmod(0o600)
+    tenant.signing_pkcs12_path = str(credentials.pkcs12_path)
+    tenant.save(update_fields=["signing_pkcs12_path"])
+    return tenant
+
+
+def trust_roots():
+    """The CA certificates (PEM paths) whose signatures verification trusts."""
+    return [path for path in settings.CERTIFICATE_TRUST_ROOTS if Path(path).is_file()]

@@ -1,0 +1,197 @@
+"""HTML of certificates and reports, rendered to signed PDF bytes. Called by workers only."""
+
+import base64
+import hashlib
+import mimetypes
+import re
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from assessments.models import Decision, Evidence, Finding, LevelRequirement, Nonconformity
+from assessments.selectors.work import engagement_score
+from certificates.credentials import signing_credentials
+from certificates.pdf.qr import qr_svg
+from certificates.pdf.render import render_pdf
+from certificates.pdf.sample import CERTIFICATE_CSS
+from certificates.pdf.signing import sign_pdf, signer_fingerprint
+from portal import charts
+
+PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
+
+REPORT_CSS = """
+@page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: counter(page) " / "
+  counter(pages); font-size: 8pt; color: #5b6878; } }
+html { font-family: var(--assay-serif, serif); font-size: 9.5pt; color: #1d2733; }
+h1 { font-size: 24pt; color: #1f3a5f; margin: 30mm 0 8mm; }
+h2 { font-size: 14pt; color: #1f3a5f; border-bottom: 0.8pt solid #9a7b3f; padding-bottom: 1mm;
+  margin-top: 8mm; }
+h3 { font-size: 10.5pt; margin: 5mm 0 2mm; }
+section.cover { page-break-after: always; }
+.issuer { letter-spacing: .05em; color: #1f3a5f; }
+.org { font-size: 15pt; font-weight: bold; }
+table { border-collapse: collapse; width: 100%; }
+table.meta th { text-align: left; color: #5b6878; font-weight: normal; width: 55mm;
+  padding: 1.5mm 0; vertical-align: top; }
+table.grid th, table.grid td { border: 0.4pt solid #c9d1db; padding: 1.2mm 1.8mm;
+  text-align: left; vertical-align: top; }
+table.grid th { background: #eef2f7; font-size: 8.5pt; }
+td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }
+.notice { font-size: 8pt; color: #5b6878; margin-top: 12mm; }
+.item { page-break-inside: avoid; }
+.narrative { font-style: italic; }
+.chart svg { width: 150mm; }
+code { font-size: 8pt; }
+"""
+
+
+def _static_root():
+    return settings.STATIC_ROOT if settings.STATIC_ROOT.is_dir() else settings.BASE_DIR / "static"
+
+
+def _sign(pdf, tenant, reason):
+    path, passphrase = signing_credentials(tenant)
+    signed = sign_pdf(
+        pdf, pkcs12_path=path, passphrase=passphrase, reason=reason, location=tenant.name
+    )
+    return signed, hashlib.sha256(signed).hexdigest(), signer_fingerprint(path, passphrase)
+
+
+def _logo(tenant):
+    """The tenant's logo inline (data: URL), so the renderer never opens a file or URL."""
+    if not tenant.logo:
+        return ""
+    try:
+        with tenant.logo.open("rb") as handle:
+            data = handle.read(2 * 1024 * 1024)
+    except OSError:
+        return ""
+    kind = mimetypes.guess_type(tenant.logo.name)[0] or "image/png"
+    if kind not in ("image/png", "image/jpeg", "image/svg+xml"):
+        return ""
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def verify_url(certificate):
+    return settings.SITE_URL + reverse("verify:number", args=[certificate.number])
+
+
+def certificate_html(certificate):
+    organization = certificate.organization
+    registration = (
+        f"Unified social credit code · 统一社会信用代码 {organization.registration_id}"
+        if organization.registration_type == "uscc"
+        else f"Registration · 登记号 {organization.registration_id}"
+    )
+    url = verify_url(certificate)
+    return render_to_string(
+        "certificates/certificate_pdf.html",
+        {
+            "c": certificate,
+            "tenant": certificate.tenant,
+            "registration": registration,
+            "signatory": certificate.issued_by.get_full_name() or certificate.issued_by.email,
+            "verify_url": url,
+            "qr": mark_safe(qr_svg(url, size="27mm")),  # noqa: S308 (our SVG)
+            "logo": _logo(certificate.tenant),
+        },
+    )
+
+
+def render_certificate_pdf(certificate):
+    """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
+    pdf = render_pdf(
+        certificate_html(certificate),
+        static_root=_static_root(),
+        font_dir=settings.PDF_FONT_DIR,
+        stylesheets=[CERTIFICATE_CSS],
+        timeout_s=settings.PDF_RENDER_TIMEOUT_S,
+        max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
+    )
+    return _sign(pdf, certificate.tenant, f"Certificate {certificate.number}")
+
+
+def report_html(report):
+    engagement = report.engagement
+    version = engagement.model_version
+    score = engagement_score(engagement)
+    tree = score.tree
+    findings = {f.item_id: f for f in Finding.objects.filter(engagement=engagement)}
+    requirements = {}
+    for requirement in LevelRequirement.objects.filter(version=version).order_by(
+        "level", "position"
+    ):
+        requirements.setdefault(requirement.item_id, []).append(requirement)
+    domains = [
+        (d.code, d.row.name_en, d.row.name_zh, score.result.domains[d.code].level)
+        for part in tree.domains
+        for d in (part.domains or [part])
+        if score.result.domains.get(d.code) and score.result.domains[d.code].level is not None
+    ]
+    items = []
+    for item in tree.all_items():
+        if item.code not in score.scope_codes:
+            continue
+        finding = findings.get(item.pk)
+        items.append(
+            {
+                "code": item.code,
+                "name_en": item.row.name_en,
+                "name_zh": item.row.name_zh,
+                "level": score.result.items[item.code].level,
+                "narrative": finding.narrative if finding else "",
+                "ratings": [
+                    {
+                        "code": r.code,
+                        "level": r.level,
+                        "text_en": r.text_en,
+                        "rating": score.ratings.get(r.code, ""),
+                    }
+                    for r in requirements.get(item.pk, [])
+                ],
+            }
+        )
+    return render_to_string(
+        "certificates/report_pdf.html",
+        {
+            "e": engagement,
+            "tenant": engagement.tenant,
+            "version": version,
+            "report": report,
+            "level_names": version.level_names(),
+            "score": score,
+            "domains": domains,
+            "chart": charts.level_bars(
+                [(n, lvl) for _c, n, _z, lvl in domains], engagement.target_level
+            ),
+            "items": items,
+            "now": timezone.now(),
+            "decision": Decision.objects.filter(engagement=engagement).first(),
+            "nonconformities": Nonconformity.objects.filter(engagement=engagement).select_related(
+                "finding__item"
+            ),
+            "evidence": Evidence.objects.filter(engagement=engagement).order_by("uploaded_at"),
+        },
+    )
+
+
+def render_report_pdf(report):
+    """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version."""
+    pdf = render_pdf(
+        report_html(report),
+        static_root=_static_root(),
+        font_dir=settings.PDF_FONT_DIR,
+        stylesheets=[REPORT_CSS],
+        timeout_s=settings.PDF_RENDER_TIMEOUT_S,
+        max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
+    )
+    pages = len(PAGE_OBJECT.findall(pdf))
+    signed, sha256, fingerprint = _sign(
+        pdf,
+        report.engagement.tenant,
+        f"Assessment report {report.engagement.reference} v{report.version}",
+    )
+    return signed, sha256, fingerprint, pages

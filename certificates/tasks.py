@@ -1,0 +1,127 @@
+"""Celery tasks: render and sign PDFs, sweep what was left behind, expire certificates.
+
+Tasks take ids, re-read their rows and do nothing when the work is done already, so running one
+twice (a redelivered message, a sweep) is harmless. `acks_late` with `reject_on_worker_lost`
+puts a killed worker's message back; the sweeper re-enqueues from the database what a lost
+message left pending.
+"""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django_scopes import scope, scopes_disabled
+
+from certificates import rendering, services
+from certificates.credentials import SigningNotConfigured
+from certificates.models import Certificate, Report, pdf_upload_to
+from certificates.pdf.render import RenderError, RenderFailed
+
+log = logging.getLogger(__name__)
+
+RENDER = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+}
+
+
+def _store(row, pdf):
+    return default_storage.save(pdf_upload_to(row, "document.pdf"), ContentFile(pdf))
+
+
+@shared_task(**RENDER)
+def render_certificate(self, certificate_id):
+    with scopes_disabled():
+        certificate = (
+            Certificate.objects.select_related(
+                "tenant", "organization", "model_version", "issued_by", "engagement"
+            )
+            .filter(pk=certificate_id)
+            .first()
+        )
+    if certificate is None or certificate.status != Certificate.Status.ISSUING:
+        return "done already"
+    with scope(tenant=certificate.tenant):
+        try:
+            pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
+        except (SigningNotConfigured, RenderError) as error:
+            _failed(Certificate, certificate_id, error)
+            if isinstance(error, RenderFailed):
+                raise self.retry(exc=error) from error
+            return "failed"
+        name = _store(certificate, pdf)
+        certificate, changed = services.activate_rendered(
+            certificate_id, pdf_name=name, sha256=sha256, fingerprint=fingerprint
+        )
+        if not changed:  # another run got there first: keep its file, drop ours
+            default_storage.delete(name)
+    return certificate.status
+
+
+@shared_task(**RENDER)
+def render_report(self, report_id):
+    with scopes_disabled():
+        report = (
+            Report.objects.select_related(
+                "engagement__tenant", "engagement__organization", "engagement__model_version__model"
+            )
+            .filter(pk=report_id)
+            .first()
+        )
+    if report is None or report.status == Report.Status.READY:
+        return "done already"
+    with scope(tenant=report.engagement.tenant):
+        try:
+            pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
+        except (SigningNotConfigured, RenderError) as error:
+            _failed(Report, report_id, error)
+            if isinstance(error, RenderFailed):
+                raise self.retry(exc=error) from error
+            return "failed"
+        name = _store(report, pdf)
+        report, changed = services.report_stored(
+            report_id, pdf_name=name, sha256=sha256, fingerprint=fingerprint, page_count=pages
+        )
+        if not changed:
+            default_storage.delete(name)
+    return report.status
+
+
+def _failed(model, pk, error):
+    log.error("rendering %s %s failed: %s", model.__name__, pk, error)
+    with scopes_disabled():
+        row = model.objects.get(pk=pk)
+        row.render_attempts += 1
+        row.last_error = str(error)[:2000]
+        if model is Report and not isinstance(error, RenderFailed):
+            row.status = Report.Status.FAILED
+        row.save(
+            update_fields=[
+                f for f in ("render_attempts", "last_error", "status") if hasattr(row, f)
+            ]
+        )
+
+
+@shared_task(acks_late=True)
+def sweep_pending():
+    """Re-enqueue certificates and reports whose PDF should exist by now (lost messages,
+    killed workers). Each render is idempotent, so a duplicate costs only time."""
+    with scopes_disabled():
+        certificates, reports = services.pending_since(settings.PDF_SWEEP_AFTER_SECONDS)
+    for pk in certificates:
+        render_certificate.delay(pk)
+    for pk in reports:
+        render_report.delay(pk)
+    return len(certificates) + len(reports)
+
+
+@shared_task(acks_late=True)
+def expire_certificates():
+    with scopes_disabled():
+        return services.expire_due()

@@ -1,0 +1,28 @@
+"""Certificate and report pages of a tenant (included under /t/<tenant>/)."""
+
+from django.urls import path
+
+from certificates import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("certificates/", views.certificate_list, name="list"),
+    path("certificates/<int:certificate_id>/", views.certificate_detail, name="detail"),
+    path("certificates/<int:certificate_id>/status/", views.certificate_status, name="status"),
+    path(
+        "certificates/<int:certificate_id>/download/", views.certificate_download, name="download"
+    ),
+    path(
+        "certificates/<int:certificate_id>/<str:action>/", views.certificate_change, name="change"
+    ),
+    path(
+        "engagements/<int:engagement_id>/certificate/issue/", views.certificate_issue, name="issue"
+    ),
+    path("engagements/<int:engagement_id>/reports/", views.report_list, name="report_list"),
+    path(
+        "engagements/<int:engagement_id>/reports/<int:report_id>/download/",
+        views.report_download,
+        name="report_download",
+    ),
+]

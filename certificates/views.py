@@ -1,0 +1,231 @@
+"""Certificate and report pages of a tenant, and the public verification pages."""
+
+import hashlib
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django_ratelimit.decorators import ratelimit
+
+from assessments.selectors.engagements import visible_engagement_or_404
+from certificates import selectors, services, verification
+from certificates.forms import IssueForm, ReasonForm, VerifyFileForm, VerifyNumberForm
+from certificates.models import Certificate, Report
+from portal.errors import DomainError
+from portal.forms import submitted, submitted_files
+from tenants.roles import Capability, has_capability
+
+
+def _error_text(error):
+    return getattr(error, "message", None) or " ".join(getattr(error, "messages", [str(error)]))
+
+
+def certificate_list(request):
+    certificates = selectors.certificates_visible_to(request.membership).order_by("-created_at")
+    return render(request, "certificates/list.html", {"certificates": certificates[:200]})
+
+
+def certificate_detail(request, certificate_id):
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.membership), pk=certificate_id
+    )
+    events = selectors.public_events(certificate)
+    may_manage = _may_manage(request, certificate)
+    return render(
+        request,
+        "certificates/detail.html",
+        {
+            "certificate": certificate,
+            "events": events,
+            "may_manage": may_manage,
+            "form": ReasonForm(),
+            "verify_url": verification_url(certificate),
+        },
+    )
+
+
+def certificate_status(request, certificate_id):
+    """JSON the detail page polls while the PDF is being made."""
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.membership), pk=certificate_id
+    )
+    return JsonResponse({"status": certificate.status, "ready": bool(certificate.pdf)})
+
+
+def verification_url(certificate):
+    from certificates.rendering import verify_url
+
+    return verify_url(certificate)
+
+
+def _may_manage(request, certificate):
+    from assessments import permissions as perms
+
+    return has_capability(request.membership, Capability.MANAGE_CERTIFICATES) or (
+        perms.DECIDE
+        in perms.engagement_permissions(request.user, certificate.engagement, request.membership)
+    )
+
+
+def certificate_issue(request, engagement_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    earlier = (
+        selectors.certificates_visible_to(request.membership)
+        .filter(
+            organization=engagement.organization,
+            status__in=[Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED],
+        )
+        .exclude(engagement=engagement)
+    )
+    form = IssueForm(submitted(request), certificates=earlier)
+    if request.method == "POST" and form.is_valid():
+        try:
+            certificate = services.issue_certificate(
+                engagement=engagement,
+                by=request.membership,
+                supersede=form.cleaned_data["supersede"],
+            )
+        except (ValidationError, DomainError) as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("Certificate %(number)s is being issued.") % {"number": certificate.number},
+            )
+            return redirect("certificates:detail", request.tenant.slug, certificate.pk)
+    return render(request, "certificates/issue.html", {"engagement": engagement, "form": form})
+
+
+@require_POST
+def certificate_change(request, certificate_id, action):
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.membership), pk=certificate_id
+    )
+    change = {
+        "suspend": services.suspend,
+        "reinstate": services.reinstate,
+        "withdraw": services.withdraw,
+    }.get(action)
+    if change is None:
+        raise Http404
+    form = ReasonForm(request.POST)
+    form.is_valid()
+    try:
+        change(
+            certificate=certificate,
+            by=request.membership,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+    except (ValidationError, DomainError) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("Certificate updated; the verification page shows it."))
+    return redirect("certificates:detail", request.tenant.slug, certificate.pk)
+
+
+def certificate_download(request, certificate_id):
+    certificate = get_object_or_404(
+        selectors.certificates_visible_to(request.membership), pk=certificate_id
+    )
+    return _pdf_response(request, certificate, f"{certificate.number}.pdf")
+
+
+def _pdf_response(request, row, filename):
+    if not row.pdf:
+        raise Http404(_("The PDF is not ready yet."))
+    with row.pdf.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != row.sha256:
+        return render(
+            None,
+            "error.html",
+            {
+                "status": 409,
+                "title": _("File altered"),
+                "message": _("The stored PDF no longer matches its recorded SHA-256."),
+            },
+            status=409,
+        )
+    return FileResponse(
+        row.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+    )
+
+
+def report_list(request, engagement_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    reports = selectors.reports_visible_to(request.membership).filter(engagement=engagement)
+    if request.method == "POST":
+        try:
+            services.request_report(engagement=engagement, by=request.membership)
+        except (ValidationError, DomainError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("A new report version is being made."))
+        return redirect("certificates:report_list", request.tenant.slug, engagement.pk)
+    return render(
+        request, "certificates/reports.html", {"engagement": engagement, "reports": reports}
+    )
+
+
+def report_download(request, engagement_id, report_id):
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    report = get_object_or_404(Report, pk=report_id, engagement=engagement)
+    return _pdf_response(request, report, f"{engagement.reference}-report-v{report.version}.pdf")
+
+
+# --- Public verification (no login, no tenant in the address) ----------------------------------
+
+RATE = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"]
+
+
+def _limited(request):
+    return render(
+        request,
+        "error.html",
+        {
+            "status": 429,
+            "title": _("Too many requests"),
+            "message": _("Too many verifications from your address; wait a minute and try again."),
+        },
+        status=429,
+    )
+
+
+@ratelimit(key="ip", rate=RATE, block=False)
+def verify(request):
+    if getattr(request, "limited", False):
+        return _limited(request)
+    number_form = VerifyNumberForm(request.GET or None)
+    if number_form.is_valid():
+        return redirect("verify:number", number_form.cleaned_data["number"].strip())
+    file_form = VerifyFileForm(submitted(request), submitted_files(request))
+    verdict = None
+    if request.method == "POST" and file_form.is_valid():
+        upload = file_form.cleaned_data["pdf"]
+        if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
+            file_form.add_error("pdf", _("A certificate PDF is smaller than 10 MB."))
+        else:
+            verdict = verification.verify_upload(upload.read())
+    return render(
+        request,
+        "certificates/verify.html",
+        {"number_form": number_form, "file_form": file_form, "verdict": verdict},
+    )
+
+
+@ratelimit(key="ip", rate=RATE, block=False)
+def verify_number(request, number):
+    if getattr(request, "limited", False):
+        return _limited(request)
+    certificate = selectors.public_certificate(number)
+    if certificate is None or certificate.status == Certificate.Status.ISSUING:
+        return render(request, "certificates/verify_unknown.html", {"number": number}, status=404)
+    return render(
+        request,
+        "certificates/verify_result.html",
+        {"facts": verification.public_facts(certificate)},
+    )

@@ -1,0 +1,46 @@
+"""Fixtures for certificate tests: fonts, development signing credentials, a granted engagement."""
+
+import pytest
+from django_scopes import scope
+
+from certificates.credentials import ensure_dev_credentials
+from certificates.pdf.fonts import build_font_cache
+from tests.engagement_world import advance, build_world
+
+
+@pytest.fixture(scope="session")
+def pdf_fonts(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("pdf-fonts")
+    build_font_cache(directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def dev_ca_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("dev-ca")
+
+
+@pytest.fixture
+def pdf_settings(settings, pdf_fonts, dev_ca_dir, tmp_path):
+    settings.PDF_FONT_DIR = pdf_fonts
+    settings.DEV_CA_DIR = dev_ca_dir
+    settings.CERTIFICATE_TRUST_ROOTS = [str(dev_ca_dir / "dev-ca.pem")]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path / "media"},
+        },
+    }
+    return settings
+
+
+@pytest.fixture
+def granted(tenant, pdf_settings):
+    """A closed engagement granted at level 3, its tenant with development credentials."""
+    world = build_world(tenant, items=2)
+    advance(world, "closed")
+    with scope(tenant=tenant):
+        ensure_dev_credentials(tenant)
+    return world

@@ -1,0 +1,35 @@
+"""Tenant B's certificate (issued, not yet rendered) and a requested report."""
+
+from django_scopes import scope
+
+from certificates import services
+from tests.engagement_world import advance, build_world
+
+
+def populate(world, tenant_b, canary):
+    b = build_world(tenant_b, items=1)
+    with scope(tenant=tenant_b):
+        b.engagement.title = f"{canary} certified engagement"
+        b.engagement.save(update_fields=["title"])
+    advance(b, "closed")
+    with scope(tenant=tenant_b):
+        world["b_certificate"] = services.issue_certificate(engagement=b.engagement, by=b.officer)
+        world["b_report"] = services.request_report(engagement=b.engagement, by=b.officer)
+        world["b_certified_engagement"] = b.engagement
+
+
+def _pk(key):
+    return lambda world: world[key].pk
+
+
+MAKERS = {
+    "certificate_id": _pk("b_certificate"),
+    "report_id": _pk("b_report"),
+    "certificates:change/action": lambda world: "suspend",
+    "certificates:report_download/engagement_id": _pk("b_certified_engagement"),
+    **{
+        f"api:certificate-{name}/pk": _pk("b_certificate")
+        for name in ("detail", "suspend", "reinstate", "withdraw", "download")
+    },
+    **{f"api:report-{name}/pk": _pk("b_report") for name in ("detail", "download")},
+}

@@ -1,0 +1,189 @@
+"""Issuing certificates: numbering, the worker's signed PDF, lifecycle, public verification."""
+
+import shutil
+import subprocess
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_scopes import scope
+
+from certificates.models import Certificate
+from tests.certificate_fixtures import dev_ca_dir, granted, pdf_fonts, pdf_settings  # noqa: F401
+
+
+def _issue(api, world, **extra):
+    return api.post(
+        f"/api/v1/t/{world.tenant.slug}/certificates/issue/",
+        {"engagement": world.engagement.pk, **extra},
+        format="json",
+    )
+
+
+@pytest.fixture
+def issued(granted, api_for, django_capture_on_commit_callbacks):  # noqa: F811
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _issue(api_for(granted.officer), granted)
+    assert response.status_code == 201, response.json()
+    with scope(tenant=granted.tenant):
+        certificate = Certificate.objects.get(pk=response.json()["id"])
+    return granted, certificate
+
+
+def test_the_officer_issues_and_a_worker_makes_the_signed_pdf(issued, client):
+    world, certificate = issued
+    assert certificate.status == "active"
+    assert (
+        certificate.number
+        == f"{world.tenant.certificate_prefix}-{certificate.issued_on.year}-00001"
+    )
+    assert (certificate.expires_on.year - certificate.issued_on.year) == 3
+    pdf = certificate.pdf.read()
+    assert pdf.startswith(b"%PDF") and len(pdf) < 1_000_000
+    import hashlib
+
+    assert hashlib.sha256(pdf).hexdigest() == certificate.sha256
+    page = client.get(f"/verify/{certificate.number}/")
+    assert page.status_code == 200 and "Active" in page.content.decode()
+
+
+@pytest.mark.skipif(not shutil.which("pdfsig"), reason="poppler-utils is not installed")
+def test_pdfsig_accepts_the_signature_and_a_one_byte_change_breaks_it(issued, tmp_path):
+    world, certificate = issued
+    path = tmp_path / "certificate.pdf"
+    data = certificate.pdf.read()
+    path.write_bytes(data)
+    assert (
+        "Signature is Valid."
+        in subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
+    )
+    flipped = bytearray(data)
+    flipped[len(flipped) // 3] ^= 0x01
+    (tmp_path / "altered.pdf").write_bytes(bytes(flipped))
+    out = subprocess.run(
+        ["pdfsig", str(tmp_path / "altered.pdf")], capture_output=True, text=True
+    ).stdout
+    assert "Signature is Valid." not in out
+
+
+def test_issuing_twice_gives_the_same_certificate(
+    issued, api_for, django_capture_on_commit_callbacks
+):
+    world, certificate = issued
+    with django_capture_on_commit_callbacks(execute=True):
+        again = _issue(api_for(world.officer), world)
+    assert again.json()["id"] == certificate.pk and again.json()["number"] == certificate.number
+    with scope(tenant=world.tenant):
+        assert Certificate.objects.filter(engagement=world.engagement).count() == 1
+
+
+def test_a_render_task_that_runs_twice_changes_nothing(issued):
+    from certificates.tasks import render_certificate
+
+    world, certificate = issued
+    assert render_certificate.apply(args=[certificate.pk]).get() == "done already"
+    with scope(tenant=world.tenant):
+        again = Certificate.objects.get(pk=certificate.pk)
+    assert again.sha256 == certificate.sha256 and again.pdf.name == certificate.pdf.name
+
+
+def test_only_the_officer_issues_and_only_granted_engagements(granted, api_for, tenant):  # noqa: F811
+    assert _issue(api_for(granted.lead), granted).status_code == 403
+    assert _issue(api_for(granted.outsider_assessor), granted).status_code == 400
+    from tests.engagement_world import build_world
+
+    other = build_world(tenant)
+    response = _issue(api_for(other.officer), other)
+    assert response.status_code == 409 and "granted" in response.json()["detail"]
+
+
+def test_uploaded_pdf_is_verified_genuine_and_an_altered_one_is_not(issued, client):
+    world, certificate = issued
+    data = certificate.pdf.read()
+    ok = client.post("/api/v1/verify/", {"pdf": SimpleUploadedFile("c.pdf", data)})
+    assert ok.status_code == 200 and ok.json()["genuine"] is True
+    assert ok.json()["certificate"]["status"] == "active"
+    altered = bytearray(data)
+    altered[len(altered) // 2] ^= 0x01
+    bad = client.post("/api/v1/verify/", {"pdf": SimpleUploadedFile("c.pdf", bytes(altered))})
+    assert bad.status_code == 200 and bad.json()["genuine"] is False
+    junk = client.post("/api/v1/verify/", {"pdf": SimpleUploadedFile("c.pdf", b"hello")})
+    assert junk.json()["genuine"] is False and "not a PDF" in junk.json()["message"]
+    page = client.post("/verify/", {"pdf": SimpleUploadedFile("c.pdf", data)})
+    assert "Genuine" in page.content.decode()
+
+
+def test_lifecycle_shows_on_the_verify_page_at_once(issued, api_for, client):
+    world, certificate = issued
+    officer = api_for(world.officer)
+    base = f"/api/v1/t/{world.tenant.slug}/certificates/{certificate.pk}/"
+    assert officer.post(base + "suspend/", {}, format="json").status_code == 400  # reason
+    assert (
+        officer.post(base + "suspend/", {"reason": "Audit pending"}, format="json").json()["status"]
+        == "suspended"
+    )
+    body = client.get(f"/api/v1/verify/{certificate.number}/").json()
+    assert body["status"] == "suspended" and body["status_reason"] == "Audit pending"
+    assert officer.post(base + "reinstate/", {}, format="json").json()["status"] == "active"
+    assert (
+        officer.post(base + "withdraw/", {"reason": "Client request"}, format="json").json()[
+            "status"
+        ]
+        == "withdrawn"
+    )
+    refused = officer.post(base + "reinstate/", {}, format="json")
+    assert refused.status_code == 409
+    assert "Withdrawn" in client.get(f"/verify/{certificate.number}/").content.decode()
+    # The signed file never changed.
+    with scope(tenant=world.tenant):
+        assert Certificate.objects.get(pk=certificate.pk).sha256 == certificate.sha256
+
+
+def test_expiry_task_expires_certificates_past_their_date(issued):
+    import datetime
+
+    from certificates.tasks import expire_certificates
+
+    world, certificate = issued
+    with scope(tenant=world.tenant):
+        Certificate.objects.filter(pk=certificate.pk).update(expires_on=datetime.date(2020, 1, 1))
+    assert expire_certificates.apply().get() == 1
+    with scope(tenant=world.tenant):
+        assert Certificate.objects.get(pk=certificate.pk).status == "expired"
+
+
+def test_unknown_numbers_and_bad_requests_get_clear_answers(client, db):
+    assert client.get("/verify/NOPE-2026-00001/").status_code == 404
+    response = client.get("/api/v1/verify/NOPE-2026-00001/")
+    assert response.status_code == 404 and "NOPE" in response.json()["detail"]
+    assert client.post("/api/v1/verify/", {}).status_code == 400
+
+
+def test_a_new_engagement_certificate_supersedes_the_old_one(
+    issued, tenant, api_for, django_capture_on_commit_callbacks
+):
+    from tests.engagement_world import advance, build_world
+
+    world, old = issued
+    renewal = build_world(tenant, items=1, organization=world.organization)
+    advance(renewal, "closed")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _issue(api_for(renewal.officer), renewal, supersede=old.pk)
+    assert response.status_code == 201, response.json()
+    with scope(tenant=tenant):
+        assert Certificate.objects.get(pk=old.pk).status == "superseded"
+
+
+def test_the_web_request_never_renders_a_pdf(granted, client_for, monkeypatch):  # noqa: F811
+    import certificates.rendering
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered in the request")
+
+    monkeypatch.setattr(certificates.rendering, "render_pdf", refuse)
+    client = client_for(granted.officer)
+    response = client.post(
+        f"/t/{granted.tenant.slug}/engagements/{granted.engagement.pk}/certificate/issue/", {}
+    )
+    assert response.status_code == 302
+    with scope(tenant=granted.tenant):
+        assert Certificate.objects.get(engagement=granted.engagement).status == "issuing"
