@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +128,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file, not memory, so that a real Celery worker process can share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    if TESTING:  # a test database need not survive a power cut
+        DATABASES["default"]["OPTIONS"]["init_command"] = (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
@@ -251,7 +258,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-pdfs": {"task": "certificates.tasks.sweep_pending", "schedule": 60.0},
-    "expire-certificates": {"task": "certificates.tasks.expire_certificates", "schedule": 3600.0},
+    "expire-certificates": {
+        "task": "certificates.tasks.expire_certificates",
+        "schedule": crontab(hour=0, minute=5),  # daily, just after midnight (TIME_ZONE)
+    },
 }
 
 # PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited

@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 from tenants.roles import Role
 from tests.factories import MembershipFactory, OrganizationFactory, TenantFactory
 
+pytest_plugins = ["tests.certificate_fixtures", "tests.workers"]
+
 PASSWORD = "correct horse battery staple"
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"

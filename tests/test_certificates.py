@@ -8,7 +8,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
 from certificates.models import Certificate
-from tests.certificate_fixtures import dev_ca_dir, granted, pdf_fonts, pdf_settings  # noqa: F401
 
 
 def _issue(api, world, **extra):
@@ -20,7 +19,7 @@ def _issue(api, world, **extra):
 
 
 @pytest.fixture
-def issued(granted, api_for, django_capture_on_commit_callbacks):  # noqa: F811
+def issued(granted, api_for, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = _issue(api_for(granted.officer), granted)
     assert response.status_code == 201, response.json()
@@ -86,7 +85,7 @@ def test_a_render_task_that_runs_twice_changes_nothing(issued):
     assert again.sha256 == certificate.sha256 and again.pdf.name == certificate.pdf.name
 
 
-def test_only_the_officer_issues_and_only_granted_engagements(granted, api_for, tenant):  # noqa: F811
+def test_only_the_officer_issues_and_only_granted_engagements(granted, api_for, tenant):
     assert _issue(api_for(granted.lead), granted).status_code == 403
     assert _issue(api_for(granted.outsider_assessor), granted).status_code == 400
     from tests.engagement_world import build_world
@@ -173,7 +172,7 @@ def test_a_new_engagement_certificate_supersedes_the_old_one(
         assert Certificate.objects.get(pk=old.pk).status == "superseded"
 
 
-def test_the_web_request_never_renders_a_pdf(granted, client_for, monkeypatch):  # noqa: F811
+def test_the_web_request_never_renders_a_pdf(granted, client_for, monkeypatch):
     import certificates.rendering
 
     def refuse(*args, **kwargs):
