@@ -2,14 +2,15 @@
 
 import base64
 import hashlib
+import io
 import mimetypes
-import re
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from assessments.models import Decision, Evidence, Finding, LevelRequirement, Nonconformity
 from assessments.selectors.work import engagement_score
@@ -19,8 +20,6 @@ from certificates.pdf.render import render_pdf
 from certificates.pdf.sample import CERTIFICATE_CSS
 from certificates.pdf.signing import sign_pdf, signer_fingerprint
 from portal import charts
-
-PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 REPORT_CSS = """
 @page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: counter(page) " / "
@@ -43,7 +42,7 @@ td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }
 .notice { font-size: 8pt; color: #5b6878; margin-top: 12mm; }
 .item { page-break-inside: avoid; }
 .narrative { font-style: italic; }
-.chart svg { width: 150mm; }
+.chart svg { width: 120mm; }
 code { font-size: 8pt; }
 """
 
@@ -125,35 +124,31 @@ def report_html(report):
         "level", "position"
     ):
         requirements.setdefault(requirement.item_id, []).append(requirement)
-    domains = [
-        (d.code, d.row.name_en, d.row.name_zh, score.result.domains[d.code].level)
-        for part in tree.domains
-        for d in (part.domains or [part])
-        if score.result.domains.get(d.code) and score.result.domains[d.code].level is not None
-    ]
-    items = []
-    for item in tree.all_items():
-        if item.code not in score.scope_codes:
-            continue
-        finding = findings.get(item.pk)
-        items.append(
-            {
-                "code": item.code,
-                "name_en": item.row.name_en,
-                "name_zh": item.row.name_zh,
-                "level": score.result.items[item.code].level,
-                "narrative": finding.narrative if finding else "",
-                "ratings": [
-                    {
-                        "code": r.code,
-                        "level": r.level,
-                        "text_en": r.text_en,
-                        "rating": score.ratings.get(r.code, ""),
-                    }
-                    for r in requirements.get(item.pk, [])
-                ],
-            }
-        )
+    sections = []
+    for part in tree.domains:
+        for domain in part.domains or [part]:
+            items = [
+                _report_item(item, score, findings.get(item.pk), requirements.get(item.pk, []))
+                for item in domain.all_items()
+                if item.code in score.scope_codes
+            ]
+            if not items:
+                continue
+            reached = score.result.domains.get(domain.code)
+            sections.append(
+                {
+                    "code": domain.code,
+                    "name_en": domain.row.name_en,
+                    "name_zh": domain.row.name_zh,
+                    "level": reached.level if reached else None,
+                    "items": items,
+                    "chart": charts.level_bars(
+                        [(f"{i['code']} {i['name_en']}", i["level"]) for i in items],
+                        engagement.target_level,
+                        title=domain.row.name_en,
+                    ),
+                }
+            )
     return render_to_string(
         "certificates/report_pdf.html",
         {
@@ -163,11 +158,12 @@ def report_html(report):
             "report": report,
             "level_names": version.level_names(),
             "score": score,
-            "domains": domains,
+            "sections": sections,
             "chart": charts.level_bars(
-                [(n, lvl) for _c, n, _z, lvl in domains], engagement.target_level
+                [(s["name_en"], s["level"]) for s in sections],
+                engagement.target_level,
+                title="Levels per domain",
             ),
-            "items": items,
             "now": timezone.now(),
             "decision": Decision.objects.filter(engagement=engagement).first(),
             "nonconformities": Nonconformity.objects.filter(engagement=engagement).select_related(
@@ -176,6 +172,25 @@ def report_html(report):
             "evidence": Evidence.objects.filter(engagement=engagement).order_by("uploaded_at"),
         },
     )
+
+
+def _report_item(item, score, finding, requirements):
+    return {
+        "code": item.code,
+        "name_en": item.row.name_en,
+        "name_zh": item.row.name_zh,
+        "level": score.result.items[item.code].level,
+        "narrative": finding.narrative if finding else "",
+        "ratings": [
+            {
+                "code": r.code,
+                "level": r.level,
+                "text_en": r.text_en,
+                "rating": score.ratings.get(r.code, ""),
+            }
+            for r in requirements
+        ],
+    }
 
 
 def render_report_pdf(report):
@@ -188,7 +203,7 @@ def render_report_pdf(report):
         timeout_s=settings.PDF_RENDER_TIMEOUT_S,
         max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
     )
-    pages = len(PAGE_OBJECT.findall(pdf))
+    pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
     signed, sha256, fingerprint = _sign(
         pdf,
         report.engagement.tenant,

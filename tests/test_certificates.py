@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
+from certificates import services
 from certificates.models import Certificate
 
 
@@ -186,3 +187,99 @@ def test_the_web_request_never_renders_a_pdf(granted, client_for, monkeypatch):
     assert response.status_code == 302
     with scope(tenant=granted.tenant):
         assert Certificate.objects.get(engagement=granted.engagement).status == "issuing"
+
+
+def _pdf_text(path):
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture
+def hostile(tenant, pdf_settings, loopback_server):
+    """An engagement under assessment whose user-supplied text asks the renderer to read a
+    local file and fetch from a loopback server."""
+    from assessments.models import Evidence
+    from assessments.services import findings
+    from certificates.credentials import ensure_dev_credentials
+    from tenants.models import Organization
+    from tests.engagement_world import advance, build_world, rate_everything
+
+    origin, requests = loopback_server
+    markup = f'<img src="file:///etc/passwd"><img src="{origin}/probe.svg">'
+    world = build_world(tenant, items=2)
+    with scope(tenant=tenant):
+        Organization.objects.filter(pk=world.organization.pk).update(legal_name=f"Evil {markup}")
+        ensure_dev_credentials(tenant)
+    advance(world, "assessment")
+    with scope(tenant=tenant):
+        rate_everything(world, world.engagement)
+        item = world.engagement.scope_items.order_by("code").first()
+        finding = findings.record_finding(
+            engagement=world.engagement,
+            item=item,
+            by=world.assessor,
+            ratings={},
+            narrative=f"Pipelines seen {markup}",
+        )
+        findings.raise_nonconformity(
+            engagement=world.engagement,
+            finding=finding,
+            by=world.assessor,
+            grade="minor",
+            description="Rollback not rehearsed",
+        )
+        evidence = Evidence.objects.filter(engagement=world.engagement).get()
+    return world, markup, requests, evidence
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_the_report_has_every_part_and_fetches_nothing_user_text_asks_for(
+    hostile, api_for, django_capture_on_commit_callbacks, tmp_path
+):
+    from certificates import rendering
+    from certificates.models import Report
+
+    world, markup, requests, evidence = hostile
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(world.lead).post(
+            f"/api/v1/t/{world.tenant.slug}/reports/",
+            {"engagement": world.engagement.pk},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    with scope(tenant=world.tenant):
+        report = Report.objects.get(pk=response.json()["id"])
+        html = rendering.report_html(report)
+    assert report.status == "ready" and report.page_count >= 2
+    path = tmp_path / "report.pdf"
+    path.write_bytes(report.pdf.read())
+    text = " ".join(_pdf_text(path).split())
+    assert "Assessment report" in text and "评估报告" in text  # cover
+    assert "Summary" in text and "target of 3" in text
+    assert html.count("<svg") == 2  # the summary chart and one per domain (one domain here)
+    assert "Pipelines seen" in text and "Rollback not rehearsed" in text
+    assert evidence.sha256 in text.replace(" ", "")  # the index wraps the hash
+    assert 'src="file:///etc/passwd"' in text  # shown as text, never loaded
+    assert "root:x:0" not in text
+    assert requests == []
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils is not installed")
+def test_a_hostile_organization_name_is_printed_not_loaded(
+    hostile, django_capture_on_commit_callbacks, tmp_path
+):
+    from tests.engagement_world import advance
+
+    world, markup, requests, _evidence = hostile
+    advance(world, "closed")
+    with scope(tenant=world.tenant), django_capture_on_commit_callbacks(execute=True):
+        certificate = services.issue_certificate(engagement=world.engagement, by=world.officer)
+    with scope(tenant=world.tenant):
+        certificate.refresh_from_db()
+    assert certificate.status == "active"
+    path = tmp_path / "certificate.pdf"
+    path.write_bytes(certificate.pdf.read())
+    text = _pdf_text(path)
+    assert "file:///etc/passwd" in text and "root:x:0" not in text
+    assert requests == []

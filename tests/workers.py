@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,14 +40,15 @@ def wait_for(predicate, *, timeout, what):
     raise AssertionError(f"waited {timeout} s for {what}")
 
 
-@pytest.fixture(scope="session")
-def redis_url(tmp_path_factory):
+@contextmanager
+def redis_server(directory):
+    """A throw-away redis-server on a free loopback port; yields its URL."""
     server = shutil.which("redis-server")
     assert server, "redis-server is not installed: scripts/system-deps.sh installs it"
     port = free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        cwd=tmp_path_factory.mktemp("redis"),
+        cwd=directory,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -58,10 +60,36 @@ def redis_url(tmp_path_factory):
         except OSError:
             return False
 
-    wait_for(accepting, timeout=10, what="redis-server")
-    yield f"redis://127.0.0.1:{port}/0"
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        wait_for(accepting, timeout=10, what="redis-server")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
+def sending_to(broker_url):
+    """This process's Celery app sends real messages to `broker_url` (not eager) meanwhile."""
+    saved = {
+        "broker_url": app.conf.broker_url,
+        "task_always_eager": app.conf.task_always_eager,
+        "broker_transport_options": app.conf.broker_transport_options,
+    }
+    app.conf.update(broker_url=broker_url, task_always_eager=False, broker_transport_options={})
+    _reset_producers()
+    app.control.purge()
+    try:
+        yield
+    finally:
+        app.conf.update(**saved)
+        _reset_producers()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def database_url():
@@ -129,16 +157,10 @@ def celery_workers(redis_url, pdf_settings, transactional_db, tmp_path):
         "CERTIFICATE_TRUST_ROOTS": ",".join(settings.CERTIFICATE_TRUST_ROOTS),
         "PYTHONPATH": str(ROOT),
     }
-    saved = {"broker_url": app.conf.broker_url, "task_always_eager": app.conf.task_always_eager}
-    saved_options = app.conf.broker_transport_options
-    app.conf.update(broker_url=redis_url, task_always_eager=False, broker_transport_options={})
-    _reset_producers()
-    app.control.purge()
     workers = Workers(env, tmp_path)
-    yield workers
-    workers.stop()
-    app.conf.update(broker_transport_options=saved_options, **saved)
-    _reset_producers()
+    with sending_to(redis_url):
+        yield workers
+        workers.stop()
 
 
 def _reset_producers():

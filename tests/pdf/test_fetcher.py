@@ -1,10 +1,8 @@
 """The PDF URL fetcher serves the static root and data: URLs, and nothing else."""
 
 import base64
-import http.server
 import shutil
 import subprocess
-import threading
 import zlib
 from pathlib import Path
 
@@ -45,30 +43,6 @@ def static_root(tmp_path):
     (root / "img" / "dot.png").write_bytes(tiny_png())
     (tmp_path / "secret.txt").write_text("root:x:0:0 the secret")
     return root
-
-
-@pytest.fixture
-def loopback_server():
-    """An HTTP server on 127.0.0.1 that records every request it gets."""
-    requests = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - the name http.server calls
-            requests.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "image/svg+xml")
-            self.end_headers()
-            self.wfile.write(SEAL_SVG.encode())
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    server.shutdown()
-    server.server_close()
 
 
 def test_file_urls_are_refused(static_root):
