@@ -25,10 +25,10 @@ from tenants.roles import Role
 from tenants.validators import uscc_check_character
 
 
-def _tenant():
+def _tenant(slug="bench-eng", prefix="BENG", roles=("tenant_admin", "assessor")):
     with scopes_disabled():
         tenant, _ = Tenant.objects.get_or_create(
-            slug="bench-eng", defaults={"name": "Bench Engagements", "certificate_prefix": "BENG"}
+            slug=slug, defaults={"name": f"Bench {slug}", "certificate_prefix": prefix}
         )
         first17 = "91110000MA9999999"
         organization, _ = Organization.objects.get_or_create(
@@ -37,17 +37,17 @@ def _tenant():
             defaults={"legal_name": "基准客户有限公司"},
         )
         users = {}
-        for role in ("tenant_admin", "assessor"):
-            user, _ = User.objects.get_or_create(email=f"{role}@bench-eng.test")
+        for role in roles:
+            user, _ = User.objects.get_or_create(email=f"{role}@{slug}.test")
             Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": role})
             users[role] = user
     return tenant, organization, users
 
 
-def _rated_engagement(tenant, organization, users, items, reference):
+def _rated_engagement(tenant, organization, users, items, reference, *, model="bench-eng"):
     with scopes_disabled():
         version = library.import_model_document(
-            document=load_model(synthetic_model(f"bench-eng-{items}", items))
+            document=load_model(synthetic_model(f"{model}-{items}", items))
         )
         library.publish_version(version=version)
     with scope(tenant=tenant):

@@ -1,7 +1,8 @@
 """Figures of the PDF layer: certificate render times and the cost of sandboxing + signing.
 
-Run as ``python -m benchmarks.pdf_figures``; prints ``name: value unit`` lines. The page is
-:mod:`certificates.pdf.sample` (one A4 bilingual certificate, QR code included). Fonts and
+Run by ``make bench``; prints ``name: value unit`` lines. The page is the portal's certificate
+template filled by :mod:`certificates.pdf.sample` (one A4 bilingual page, QR code included;
+the Latin-only reference drops its Chinese text). Fonts and
 the development signing credential are prepared in a temporary directory first (not timed).
 
 * ``certificate_en_render_ms`` — English-only certificate, :func:`render_pdf` (forked child,
@@ -30,8 +31,9 @@ from weasyprint.text.fonts import FontConfiguration
 from certificates.pdf.fetcher import BASE_URL
 from certificates.pdf.fonts import build_font_cache
 from certificates.pdf.render import prepare_document, render_pdf, shutdown_render_process
-from certificates.pdf.sample import CERTIFICATE_CSS, LATIN_ONLY, SampleCertificate, certificate_html
+from certificates.pdf.sample import LATIN_ONLY, SampleCertificate, certificate_html
 from certificates.pdf.signing import generate_dev_ca_and_signer, sign_pdf
+from certificates.pdf.styles import CERTIFICATE_CSS
 
 RUNS = 15
 WARM_UP = 3

@@ -17,34 +17,9 @@ from assessments.selectors.work import engagement_score
 from certificates.credentials import signing_credentials
 from certificates.pdf.qr import qr_svg
 from certificates.pdf.render import render_pdf
-from certificates.pdf.sample import CERTIFICATE_CSS
 from certificates.pdf.signing import sign_pdf, signer_fingerprint
+from certificates.pdf.styles import CERTIFICATE_CSS, REPORT_CSS
 from portal import charts
-
-REPORT_CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: counter(page) " / "
-  counter(pages); font-size: 8pt; color: #5b6878; } }
-html { font-family: var(--assay-serif, serif); font-size: 9.5pt; color: #1d2733; }
-h1 { font-size: 24pt; color: #1f3a5f; margin: 30mm 0 8mm; }
-h2 { font-size: 14pt; color: #1f3a5f; border-bottom: 0.8pt solid #9a7b3f; padding-bottom: 1mm;
-  margin-top: 8mm; }
-h3 { font-size: 10.5pt; margin: 5mm 0 2mm; }
-section.cover { page-break-after: always; }
-.issuer { letter-spacing: .05em; color: #1f3a5f; }
-.org { font-size: 15pt; font-weight: bold; }
-table { border-collapse: collapse; width: 100%; }
-table.meta th { text-align: left; color: #5b6878; font-weight: normal; width: 55mm;
-  padding: 1.5mm 0; vertical-align: top; }
-table.grid th, table.grid td { border: 0.4pt solid #c9d1db; padding: 1.2mm 1.8mm;
-  text-align: left; vertical-align: top; }
-table.grid th { background: #eef2f7; font-size: 8.5pt; }
-td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }
-.notice { font-size: 8pt; color: #5b6878; margin-top: 12mm; }
-.item { page-break-inside: avoid; }
-.narrative { font-style: italic; }
-.chart svg { width: 120mm; }
-code { font-size: 8pt; }
-"""
 
 
 def _static_root():

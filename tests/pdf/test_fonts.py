@@ -10,12 +10,8 @@ from fontTools.ttLib import TTFont
 
 from certificates.pdf.fonts import CJK_FAMILY, LATIN_FAMILY, FontSet, build_font_cache
 from certificates.pdf.render import render_pdf_in_process
-from certificates.pdf.sample import (
-    CERTIFICATE_CSS,
-    LATIN_ONLY,
-    SampleCertificate,
-    certificate_html,
-)
+from certificates.pdf.sample import LATIN_ONLY, SampleCertificate, certificate_html
+from certificates.pdf.styles import CERTIFICATE_CSS
 
 CHINESE = ["北京示例科技有限公司", "持续交付", "全面级", "能力成熟度证书"]
 

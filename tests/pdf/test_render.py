@@ -23,7 +23,8 @@ from certificates.pdf.render import (
     render_pdf_in_process,
     shutdown_render_process,
 )
-from certificates.pdf.sample import CERTIFICATE_CSS, SampleCertificate, certificate_html
+from certificates.pdf.sample import SampleCertificate, certificate_html
+from certificates.pdf.styles import CERTIFICATE_CSS
 
 VERIFY_URL = "https://assay.example.com/verify/EAS-2025-000123"
 
