@@ -28,8 +28,8 @@ var/.prepared: $(STAMP)
 run: deps system-deps
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
-	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py build_pdf_fonts
+	$(BIN)/python manage.py load_demo
 	scripts/run-dev.sh
 
 lint: deps

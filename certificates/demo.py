@@ -1,9 +1,19 @@
-"""Demo: DEVELOPMENT signing credentials for the demo body (never for production)."""
+"""Demo: DEVELOPMENT signing credentials for the demo body (never for production), and one
+engagement taken through the whole flow to a granted, signed certificate and its report."""
 
-from django_scopes import scopes_disabled
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django_scopes import scope, scopes_disabled
 
+from assessments.models import Assignment, Engagement, LevelRequirement, ModelVersion
+from assessments.services import decisions, engagements, evidence, findings
+from certificates import services, tasks
 from certificates.credentials import ensure_dev_credentials
-from tenants.models import Tenant
+from certificates.models import Certificate, Report
+from tenants.models import Membership, Organization, Tenant
+
+EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+S = Engagement.State
 
 
 def load(write=print):
@@ -16,3 +26,87 @@ def load(write=print):
                     f"Signing: DEVELOPMENT credentials for {tenant.name} in "
                     f"{tenant.signing_pkcs12_path} (not for production)."
                 )
+
+
+def load_certified(write=print):
+    """A closed engagement of the demo body's second client, granted at level 3, with its
+    certificate and report rendered here (so they are there before any worker runs)."""
+    with scopes_disabled():
+        tenant = Tenant.objects.filter(slug="demo").first()
+        version = ModelVersion.objects.filter(model__code="devops-cd", tenant=None).first()
+        if tenant is None or version is None:
+            return
+        if Certificate.objects.filter(tenant=tenant).exists():
+            pending = Certificate.objects.filter(tenant=tenant, status=Certificate.Status.ISSUING)
+            for pk in pending.values_list("pk", flat=True):  # an earlier run was interrupted
+                tasks.render_certificate.apply(args=[pk], throw=False)
+            for pk in Report.objects.filter(
+                tenant=tenant, status=Report.Status.RENDERING
+            ).values_list("pk", flat=True):
+                tasks.render_report.apply(args=[pk], throw=False)
+            return
+        people = {
+            m.user.email.split("@")[0]: m
+            for m in Membership.objects.filter(tenant=tenant).select_related("user")
+        }
+        organization = Organization.objects.filter(tenant=tenant).order_by("pk").last()
+        client = Membership.objects.filter(tenant=tenant, organization=organization).first()
+    admin = people["tenant-admin"]
+    with scope(tenant=tenant), transaction.atomic():
+        engagement = engagements.create_engagement(
+            tenant=tenant,
+            by=admin,
+            organization=organization,
+            model_version=version,
+            target_level=3,
+            scope_codes=["CD.CM"],
+            title="Configuration management assessment",
+        )
+        for key, role in (
+            ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
+            ("reviewer", Assignment.Role.REVIEWER),
+            ("officer", Assignment.Role.OFFICER),
+        ):
+            engagements.assign(engagement=engagement, user=people[key].user, role=role, by=admin)
+        engagement = engagements.transition(engagement=engagement, to=S.PLANNING, by=admin)
+        engagement = engagements.transition(engagement=engagement, to=S.EVIDENCE, by=admin)
+        evidence.upload_evidence(
+            engagement=engagement,
+            by=client or people["lead-assessor"],
+            uploaded=SimpleUploadedFile("配置管理制度.pdf", EVIDENCE_PDF, "application/pdf"),
+            description="Configuration management policy and repository audit",
+        )
+        lead = people["lead-assessor"]
+        engagement = engagements.transition(engagement=engagement, to=S.ASSESSMENT, by=lead)
+        for item in engagement.scope_items.all():
+            ratings = {
+                r.pk: ("met" if r.level <= 3 else "not_met", "")
+                for r in LevelRequirement.objects.filter(item=item)
+            }
+            findings.record_finding(
+                engagement=engagement,
+                item=item,
+                by=lead,
+                ratings=ratings,
+                narrative="Seen in the repositories and pipelines; level 4 practices not yet.",
+                final=True,
+            )
+        engagement = engagements.transition(engagement=engagement, to=S.REVIEW, by=lead)
+        reviewer, officer = people["reviewer"], people["officer"]
+        decisions.record_review(engagement=engagement, by=reviewer, outcome="approved")
+        engagement = engagements.transition(engagement=engagement, to=S.DECISION, by=reviewer)
+        decisions.record_decision(
+            engagement=engagement,
+            by=officer,
+            outcome="granted",
+            level=3,
+            reasons="Every requirement up to level 3 is met.",
+        )
+        engagement = engagements.transition(engagement=engagement, to=S.CLOSED, by=officer)
+        certificate = services.issue_certificate(engagement=engagement, by=officer)
+        report = services.request_report(engagement=engagement, by=officer)
+    # Rendered in this process: the worker may not be running yet (its sweeper would also
+    # catch up). A second render of the same row does nothing.
+    tasks.render_certificate.apply(args=[certificate.pk], throw=False)
+    tasks.render_report.apply(args=[report.pk], throw=False)
+    write(f"Engagement {engagement.reference}: granted; certificate {certificate.number} issued.")

@@ -1,11 +1,13 @@
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from certificates.models import Certificate, Report
 from tenants.models import Membership, Organization, Tenant, User
 from tenants.roles import Role
 
 
-def test_demo_data_loads_once_and_twice_duplicates_nothing(db, settings, tmp_path, capsys):
+def test_demo_data_loads_once_and_twice_duplicates_nothing(db, pdf_settings, tmp_path, capsys):
+    settings = pdf_settings
     settings.VAR_DIR = tmp_path
     call_command("load_demo")
     first = capsys.readouterr().out
@@ -20,3 +22,8 @@ def test_demo_data_loads_once_and_twice_duplicates_nothing(db, settings, tmp_pat
     assert "tenant-admin@demo.test" in first and "demo-" in first
     assert "already loaded" in second
     assert (tmp_path / "demo-logins.txt").read_text().count("@demo.test") == 8
+    with scopes_disabled():
+        certificate = Certificate.objects.get()  # the certified engagement, once
+        assert certificate.status == "active" and certificate.pdf
+        assert Report.objects.get().status == "ready"
+    assert f"certificate {certificate.number} issued" in first

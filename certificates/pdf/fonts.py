@@ -411,7 +411,9 @@ class FontSet:
             if face.family == LATIN_FAMILY:
                 chars = used | ALWAYS
             elif needs_cjk:
-                chars = needs_cjk | (ALWAYS - set(map(chr, range(0x20, 0x7F))))
+                # Spaces inside Chinese text are drawn with the CJK face (Pango keeps a space
+                # in the run around it), so the face keeps them; other ASCII stays Latin.
+                chars = needs_cjk | (ALWAYS - set(map(chr, range(0x21, 0x7F))))
             else:
                 continue  # an English-only page loads no CJK font
             codepoints = sorted(ord(ch) for ch in chars if face.covers(ord(ch)))

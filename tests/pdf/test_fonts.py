@@ -120,3 +120,12 @@ def test_a_page_renders_to_an_image_without_error(chinese_pdf, tmp_path):
         capture_output=True,
     )
     assert (tmp_path / "page.png").stat().st_size > 1000
+
+
+def test_a_space_inside_chinese_text_is_no_tofu(font_dir, caplog):
+    html = '<p lang="zh-Hans">研发运营一体化（DevOps）能力成熟度模型 第3部分：持续交付</p>'
+
+    with caplog.at_level("WARNING", logger="weasyprint"):
+        render_pdf_in_process(html, static_root=None, font_dir=font_dir)
+
+    assert not [r for r in caplog.records if ".notdef" in r.getMessage()]

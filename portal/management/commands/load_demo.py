@@ -13,3 +13,4 @@ class Command(BaseCommand):
         assessment_demo.load(write=self.stdout.write)
         assessment_demo.load_engagement(write=self.stdout.write)
         certificate_demo.load(write=self.stdout.write)
+        certificate_demo.load_certified(write=self.stdout.write)
