@@ -11,6 +11,7 @@ from tenants.models import Membership, Organization, Tenant
 
 MODEL_DATA = Path(__file__).resolve().parent / "model_data"
 SHIPPED_MODELS = ("devops-cd.yaml", "devops-security.yaml")
+S = Engagement.State
 
 
 def load(write=print):
@@ -28,6 +29,32 @@ def load(write=print):
             write(f"Model {document.code} {document.version}: {version.item_count} items.")
 
 
+def demo_people(tenant):
+    """The demo body's members by the local part of their email: "tenant-admin", "officer"…"""
+    return {
+        m.user.email.split("@")[0]: m
+        for m in Membership.objects.filter(tenant=tenant).select_related("user")
+    }
+
+
+def open_for_evidence(*, tenant, people, organization, version, scope_codes, title, team):
+    """Create an engagement, staff it with `team` (people keys and roles), open evidence."""
+    admin = people["tenant-admin"]
+    engagement = engagements.create_engagement(
+        tenant=tenant,
+        by=admin,
+        organization=organization,
+        model_version=version,
+        target_level=3,
+        scope_codes=scope_codes,
+        title=title,
+    )
+    for key, role in team:
+        engagements.assign(engagement=engagement, user=people[key].user, role=role, by=admin)
+    engagement = engagements.transition(engagement=engagement, to=S.PLANNING, by=admin)
+    return engagements.transition(engagement=engagement, to=S.EVIDENCE, by=admin)
+
+
 def load_engagement(write=print):
     """One engagement of the demo body, staffed and open for evidence, if there is none."""
     with scopes_disabled():
@@ -37,29 +64,21 @@ def load_engagement(write=print):
             return
         if Engagement.objects.filter(tenant=tenant).exists():
             return
-        people = {
-            m.user.email.split("@")[0]: m
-            for m in Membership.objects.filter(tenant=tenant).select_related("user")
-        }
+        people = demo_people(tenant)
         organization = Organization.objects.filter(tenant=tenant).order_by("pk").first()
-    admin = people["tenant-admin"]
     with scope(tenant=tenant):
-        engagement = engagements.create_engagement(
+        engagement = open_for_evidence(
             tenant=tenant,
-            by=admin,
+            people=people,
             organization=organization,
-            model_version=version,
-            target_level=3,
+            version=version,
             scope_codes=["CD"],
             title="Continuous delivery assessment",
+            team=[
+                ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
+                ("assessor", Assignment.Role.ASSESSOR),
+                ("reviewer", Assignment.Role.REVIEWER),
+                ("officer", Assignment.Role.OFFICER),
+            ],
         )
-        for key, role in (
-            ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
-            ("assessor", Assignment.Role.ASSESSOR),
-            ("reviewer", Assignment.Role.REVIEWER),
-            ("officer", Assignment.Role.OFFICER),
-        ):
-            engagements.assign(engagement=engagement, user=people[key].user, role=role, by=admin)
-        engagements.transition(engagement=engagement, to=Engagement.State.PLANNING, by=admin)
-        engagements.transition(engagement=engagement, to=Engagement.State.EVIDENCE, by=admin)
     write(f"Engagement {engagement.reference}: open for evidence.")

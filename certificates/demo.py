@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
+from assessments.demo import demo_people, open_for_evidence
 from assessments.models import Assignment, Engagement, LevelRequirement, ModelVersion
 from assessments.services import decisions, engagements, evidence, findings
 from certificates import services, tasks
@@ -45,31 +46,23 @@ def load_certified(write=print):
             ).values_list("pk", flat=True):
                 tasks.render_report.apply(args=[pk], throw=False)
             return
-        people = {
-            m.user.email.split("@")[0]: m
-            for m in Membership.objects.filter(tenant=tenant).select_related("user")
-        }
+        people = demo_people(tenant)
         organization = Organization.objects.filter(tenant=tenant).order_by("pk").last()
         client = Membership.objects.filter(tenant=tenant, organization=organization).first()
-    admin = people["tenant-admin"]
     with scope(tenant=tenant), transaction.atomic():
-        engagement = engagements.create_engagement(
+        engagement = open_for_evidence(
             tenant=tenant,
-            by=admin,
+            people=people,
             organization=organization,
-            model_version=version,
-            target_level=3,
+            version=version,
             scope_codes=["CD.CM"],
             title="Configuration management assessment",
+            team=[
+                ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
+                ("reviewer", Assignment.Role.REVIEWER),
+                ("officer", Assignment.Role.OFFICER),
+            ],
         )
-        for key, role in (
-            ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
-            ("reviewer", Assignment.Role.REVIEWER),
-            ("officer", Assignment.Role.OFFICER),
-        ):
-            engagements.assign(engagement=engagement, user=people[key].user, role=role, by=admin)
-        engagement = engagements.transition(engagement=engagement, to=S.PLANNING, by=admin)
-        engagement = engagements.transition(engagement=engagement, to=S.EVIDENCE, by=admin)
         evidence.upload_evidence(
             engagement=engagement,
             by=client or people["lead-assessor"],
