@@ -4,6 +4,8 @@ import shutil
 import subprocess
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
@@ -283,3 +285,21 @@ def test_a_hostile_organization_name_is_printed_not_loaded(
     text = _pdf_text(path)
     assert "file:///etc/passwd" in text and "root:x:0" not in text
     assert requests == []
+
+
+@pytest.fixture
+def empty_cache():
+    cache.clear()
+    yield
+    cache.clear()  # leave no counted requests to the next test
+
+
+@pytest.mark.parametrize("path", ["/verify/NOPE-2026-00001/", "/api/v1/verify/NOPE-2026-00001/"])
+def test_public_verification_is_rate_limited_per_address(client, db, empty_cache, path):
+    limit = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"].split("/")[0])
+    for _ in range(limit):
+        assert client.get(path).status_code == 404
+    refused = client.get(path)
+    assert refused.status_code == 429
+    assert b"wait" in refused.content.lower() or b"throttled" in refused.content.lower()
+    assert client.get(path, REMOTE_ADDR="192.0.2.7").status_code == 404  # another address
