@@ -2,6 +2,8 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
 
@@ -13,6 +15,16 @@ pytest_plugins = ["tests.certificate_fixtures", "tests.workers"]
 PASSWORD = "correct horse battery staple"
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request in Chinese leaves its language
+    active in the thread (LocaleMiddleware never deactivates), which messages checked in
+    the next test would otherwise be in."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
