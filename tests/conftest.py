@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from rest_framework.test import APIClient
@@ -120,4 +121,7 @@ def browser_page():
         page.set_default_timeout(15_000)
         yield page
         browser.close()
+        # The ORM calls of the test ran in Playwright's context, on connections of their own
+        # that the database teardown does not know of: close them here.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
