@@ -115,7 +115,8 @@ def _assessor_list(tenant, organization, users):
         Membership.objects.get_or_create(
             tenant=tenant, user=assessor, defaults={"role": Role.ASSESSOR}
         )
-        if Engagement.objects.filter(tenant=tenant).count() < 10_000:
+        have = Engagement.objects.filter(tenant=tenant).count()
+        if have < 10_000:
             Engagement.objects.bulk_create(
                 [
                     Engagement(
@@ -126,7 +127,7 @@ def _assessor_list(tenant, organization, users):
                         target_level=3,
                         created_by=users["tenant_admin"],
                     )
-                    for n in range(10_000 - Engagement.objects.filter(tenant=tenant).count())
+                    for n in range(10_000 - have)
                 ],
                 batch_size=1000,
             )

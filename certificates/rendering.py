@@ -75,16 +75,21 @@ def certificate_html(certificate):
     )
 
 
-def render_certificate_pdf(certificate):
-    """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
-    pdf = render_pdf(
-        certificate_html(certificate),
+def _render(html, css):
+    """Unsigned PDF bytes, in the render process, under the portal's time and memory limits."""
+    return render_pdf(
+        html,
         static_root=_static_root(),
         font_dir=settings.PDF_FONT_DIR,
-        stylesheets=[CERTIFICATE_CSS],
+        stylesheets=[css],
         timeout_s=settings.PDF_RENDER_TIMEOUT_S,
         max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
     )
+
+
+def render_certificate_pdf(certificate):
+    """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
+    pdf = _render(certificate_html(certificate), CERTIFICATE_CSS)
     return _sign(pdf, certificate.tenant, f"Certificate {certificate.number}")
 
 
@@ -170,14 +175,7 @@ def _report_item(item, score, finding, requirements):
 
 def render_report_pdf(report):
     """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version."""
-    pdf = render_pdf(
-        report_html(report),
-        static_root=_static_root(),
-        font_dir=settings.PDF_FONT_DIR,
-        stylesheets=[REPORT_CSS],
-        timeout_s=settings.PDF_RENDER_TIMEOUT_S,
-        max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
-    )
+    pdf = _render(report_html(report), REPORT_CSS)
     pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
     signed, sha256, fingerprint = _sign(
         pdf,
