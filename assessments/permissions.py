@@ -3,21 +3,26 @@
 Permissions live in the direct table `EngagementUserObjectPermission` (a foreign key, not a
 generic relation). Model-wide permissions never count (`accept_global_perms=False` in
 selectors): a global "view engagement" must not open every tenant's engagements.
-Tenant admins manage every engagement of their tenant through their role; client people see the
-engagements of their own organization through their membership, not through guardian.
+Who may do what with these rows is decided in `assessments.policy` (docs/architecture.md).
 """
 
 from django.contrib.auth.models import Permission
-from django.core.exceptions import PermissionDenied
 
-from assessments.models import Assignment, Engagement, EngagementUserObjectPermission
-from tenants.roles import Capability, has_capability
+from assessments.models import Assignment, EngagementUserObjectPermission
 
+# Standing tokens: what a person holds on one engagement (assessments.policy.standing). The
+# first five are the guardian codenames granted on assignment; the rest come from the tenant
+# role or the client's organization.
 VIEW = "view_engagement"
 ASSESS = "assess_engagement"
 LEAD = "lead_engagement"
 REVIEW = "review_engagement"
 DECIDE = "decide_engagement"
+ADMIN = "tenant_admin"  # the tenant capability MANAGE_ENGAGEMENTS
+CERTIFIER = "certifier"  # the tenant capability MANAGE_CERTIFICATES (officers, admins)
+CLIENT = "client"  # a person of the engagement's organization, once it is out of draft
+CLIENT_FINAL = "client_final"  # the same, once the engagement is closed
+TEAM_TOKENS = frozenset({VIEW, ASSESS, LEAD, REVIEW, DECIDE})
 
 ROLE_PERMISSIONS = {
     Assignment.Role.LEAD_ASSESSOR: (VIEW, ASSESS, LEAD),
@@ -54,29 +59,3 @@ def revoke_for_assignment(assignment):
     EngagementUserObjectPermission.objects.filter(
         user_id=assignment.user_id, content_object_id=assignment.engagement_id
     ).delete()
-
-
-def engagement_permissions(user, engagement, membership=None):
-    """The codenames `user` holds on `engagement` (one query), with the tenant admin's role."""
-    codenames = set(
-        EngagementUserObjectPermission.objects.filter(
-            user_id=user.pk, content_object_id=engagement.pk
-        ).values_list("permission__codename", flat=True)
-    )
-    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
-        codenames |= {VIEW}
-    return codenames
-
-
-def require(user, engagement, codename, membership=None):
-    if codename not in engagement_permissions(user, engagement, membership):
-        raise PermissionDenied("Your role on this engagement does not allow this.")
-
-
-def is_client_of(membership, engagement: Engagement) -> bool:
-    return bool(
-        membership
-        and membership.is_active
-        and membership.is_client
-        and membership.organization_id == engagement.organization_id
-    )

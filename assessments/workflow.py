@@ -22,7 +22,7 @@ from assessments.models import (
 
 S = Engagement.State
 OPEN_STATES = (S.DRAFT, S.PLANNING, S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION)
-ADMIN = "tenant_admin"  # the tenant capability MANAGE_ENGAGEMENTS
+ADMIN = perms.ADMIN
 
 
 def _team_roles(engagement):
@@ -112,7 +112,7 @@ class Transition:
     source: str
     target: str
     label: str
-    allowed: tuple  # engagement permission codenames, or ADMIN for the tenant admin
+    allowed: tuple  # standing tokens (assessments.permissions), any of which may make it
     guard: object = None
 
 
@@ -181,18 +181,16 @@ def find(engagement, target):
     return None
 
 
-def may_make(transition, codenames, is_admin):
-    return any(
-        (who == ADMIN and is_admin) or (who != ADMIN and who in codenames)
-        for who in transition.allowed
-    )
+def may_make(transition, tokens):
+    return bool(set(transition.allowed) & tokens)
 
 
-def available_transitions(engagement, codenames, is_admin):
-    """[(transition, reason or None)] of the transitions this person may make from here."""
+def available_transitions(engagement, tokens):
+    """[(transition, reason or None)] of the transitions someone holding `tokens` (their
+    standing, from assessments.policy) may make from here."""
     result = []
     for transition in TRANSITIONS:
-        if transition.source != engagement.state or not may_make(transition, codenames, is_admin):
+        if transition.source != engagement.state or not may_make(transition, tokens):
             continue
         reason = transition.guard(engagement) if transition.guard else None
         result.append((transition, reason))

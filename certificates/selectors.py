@@ -2,30 +2,19 @@
 
 from django_scopes import scopes_disabled
 
-from assessments.selectors.engagements import engagements_visible_to
-from certificates.models import Certificate, CertificateEvent, Report
-from tenants.roles import Capability, has_capability
+from certificates import policy
+from certificates.models import Certificate, CertificateEvent
 
 
 def certificates_visible_to(membership):
-    """The whole register for those who manage certificates (officers, tenant admins); for
-    others, the certificates of the engagements they may see (clients: their organization's)."""
-    queryset = Certificate.objects.select_related(
+    """The certificates this member may see (certificates.policy decides; filtered in SQL)."""
+    return policy.certificates_visible_to(membership).select_related(
         "organization", "engagement", "model_version__model"
     )
-    if (
-        membership is not None
-        and membership.is_active
-        and has_capability(membership, Capability.MANAGE_CERTIFICATES)
-    ):
-        return queryset
-    return queryset.filter(engagement__in=engagements_visible_to(membership))
 
 
 def reports_visible_to(membership):
-    return Report.objects.filter(engagement__in=engagements_visible_to(membership)).select_related(
-        "engagement", "requested_by"
-    )
+    return policy.reports_visible_to(membership).select_related("engagement", "requested_by")
 
 
 def public_certificate(number):

@@ -8,20 +8,19 @@ worker left behind. The web request never renders a PDF.
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import permissions as perms
 from assessments.models import Decision, Engagement
 from assessments.selectors.library import version_tree
+from certificates import policy
 from certificates.models import Certificate, CertificateEvent, Report
 from portal import audit
 from portal.errors import Conflict
 from tenants.numbering import next_number
-from tenants.roles import Capability, has_capability
 
 LIVE = (Certificate.Status.ISSUING, Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
 
@@ -63,10 +62,7 @@ def _event(certificate, *, to_status, by=None, reason="", from_status=""):
 
 
 def _require_officer(by, engagement):
-    if perms.DECIDE not in perms.engagement_permissions(by.user, engagement, by) and not (
-        has_capability(by, Capability.MANAGE_CERTIFICATES)
-    ):
-        raise PermissionDenied(_("Only a certification officer may do this."))
+    policy.require_manage(by, engagement)
 
 
 def issue_certificate(*, engagement, by, supersede=None):
@@ -294,8 +290,7 @@ def request_report(*, engagement, by):
     """A new version of the engagement's assessment report; earlier versions are kept."""
     from certificates import tasks
 
-    if perms.VIEW not in perms.engagement_permissions(by.user, engagement, by):
-        raise PermissionDenied(_("Only the body's staff on this engagement make reports."))
+    policy.require_request_report(by, engagement)
     if engagement.state not in (
         Engagement.State.REVIEW,
         Engagement.State.DECISION,

@@ -11,13 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
+from assessments import policy as engagement_policy
+from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
-from certificates import selectors, services, verification
+from certificates import policy, selectors, services, verification
 from certificates.forms import IssueForm, ReasonForm, VerifyFileForm, VerifyNumberForm
-from certificates.models import Certificate, Report
+from certificates.models import Certificate
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
-from tenants.roles import Capability, has_capability
 
 
 def _error_text(error):
@@ -63,12 +64,7 @@ def verification_url(certificate):
 
 
 def _may_manage(request, certificate):
-    from assessments import permissions as perms
-
-    return has_capability(request.membership, Capability.MANAGE_CERTIFICATES) or (
-        perms.DECIDE
-        in perms.engagement_permissions(request.user, certificate.engagement, request.membership)
-    )
+    return bool(policy.can_manage(request.membership, certificate))
 
 
 def certificate_issue(request, engagement_id):
@@ -157,6 +153,7 @@ def _pdf_response(request, row, filename):
 
 def report_list(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
+    engagement_policy.require(request.membership, Action.VIEW_REPORTS, engagement)
     reports = selectors.reports_visible_to(request.membership).filter(engagement=engagement)
     if request.method == "POST":
         try:
@@ -173,7 +170,9 @@ def report_list(request, engagement_id):
 
 def report_download(request, engagement_id, report_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
-    report = get_object_or_404(Report, pk=report_id, engagement=engagement)
+    report = get_object_or_404(
+        selectors.reports_visible_to(request.membership), pk=report_id, engagement=engagement
+    )
     return _pdf_response(request, report, f"{engagement.reference}-report-v{report.version}.pdf")
 
 

@@ -225,6 +225,11 @@ class ConflictOfInterest(TenantOwned):
         Organization, on_delete=models.PROTECT, related_name="conflicts"
     )
     reason = models.CharField(_("reason"), max_length=300)
+    # Who recorded it: the person themselves, or a tenant admin for them (then only an admin
+    # may withdraw it). Empty for conflicts recorded before this was kept.
+    declared_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     declared_at = models.DateTimeField(auto_now_add=True)
     is_active = models.BooleanField(default=True)
 

@@ -89,8 +89,11 @@ def test_a_render_task_that_runs_twice_changes_nothing(issued):
 
 
 def test_only_the_officer_issues_and_only_granted_engagements(granted, api_for, tenant):
+    # A refusal is a 403 and allocates no number, whether or not the person is on the team.
     assert _issue(api_for(granted.lead), granted).status_code == 403
-    assert _issue(api_for(granted.outsider_assessor), granted).status_code == 400
+    assert _issue(api_for(granted.outsider_assessor), granted).status_code == 403
+    with scope(tenant=tenant):
+        assert not Certificate.objects.exists()
     from tests.engagement_world import build_world
 
     other = build_world(tenant)

@@ -1,30 +1,57 @@
 """API of engagements, their team, workflow steps, timeline and score; conflicts of interest."""
 
 import django_filters
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from assessments import permissions as perms
-from assessments import workflow
+from assessments import policy, workflow
 from assessments.models import Assignment, Engagement, ModelVersion
+from assessments.policy import Action
 from assessments.selectors import engagements as selectors
+from assessments.selectors.library import versions_visible_to
 from assessments.selectors.work import engagement_score
 from assessments.services import engagements as services
 from tenants.api.fields import TenantRelatedField
 from tenants.models import ConflictOfInterest, Organization
-from tenants.roles import Capability, has_capability
+from tenants.selectors import organizations_visible_to
 
 
 @extend_schema_field(OpenApiTypes.INT)
 class VisibleEngagementField(serializers.PrimaryKeyRelatedField):
-    """An engagement id the caller may see; anything else is "does not exist" (400)."""
+    """An engagement id the caller may see. An id of this tenant's engagement that the caller
+    may not see is a refusal (403, nothing written); any other id — missing, or another
+    tenant's, which is invisible inside this tenant's scope — does not exist (400)."""
 
     def get_queryset(self):
         return selectors.engagements_visible_to(self.context["request"].membership)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            text = str(data)
+            if (
+                isinstance(data, int | str)
+                and text.isdigit()
+                and len(text) < 19  # within a database integer
+                and Engagement.objects.filter(pk=int(text)).exists()
+            ):
+                raise PermissionDenied(_("You may not act on this engagement.")) from None
+            raise
+
+
+def visible_engagements(request):
+    """Choices of an `engagement` list filter: the engagements the caller may see, resolved per
+    request inside the tenant scope (another tenant's id is as unknown as a missing one)."""
+    if request is None:
+        return Engagement.objects.none()
+    return selectors.engagements_visible_to(request.membership)
 
 
 class StaffEmailField(serializers.SlugRelatedField):
@@ -94,12 +121,10 @@ class EngagementDetailSerializer(EngagementSerializer):
         fields = [*EngagementSerializer.Meta.fields, "transitions"]
 
     def get_transitions(self, engagement) -> list[dict]:
-        request = self.context["request"]
-        codenames = perms.engagement_permissions(request.user, engagement, request.membership)
-        is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
+        tokens = policy.standing(self.context["request"].membership, engagement)
         return [
             {"to": t.target, "label": str(t.label), "allowed": reason is None, "reason": reason}
-            for t, reason in workflow.available_transitions(engagement, codenames, is_admin)
+            for t, reason in workflow.available_transitions(engagement, tokens)
         ]
 
 
@@ -108,18 +133,38 @@ class TransitionSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+# Every foreign-key filter is declared with a queryset resolved per request, inside the tenant
+# scope and the caller's visibility: an id the caller may not see is refused exactly like a
+# missing one (400), so a filter is no existence oracle (docs/architecture.md, "Tenancy").
+
+
+def _organizations(request):
+    if request is None:
+        return Organization.objects.none()
+    return organizations_visible_to(request.membership)
+
+
+def _versions(request):
+    if request is None:
+        return ModelVersion.objects.none()
+    return versions_visible_to(request.membership)
+
+
+# Class creation inspects the default managers, outside any scope; the choices of each foreign-
+# key filter come from a callable run per request, inside the tenant scope.
 with scopes_disabled():
 
     class EngagementFilter(django_filters.FilterSet):
-        organization = django_filters.ModelChoiceFilter(
-            queryset=lambda request: Organization.objects.all()
-        )
+        organization = django_filters.ModelChoiceFilter(queryset=_organizations)
+        model_version = django_filters.ModelChoiceFilter(queryset=_versions)
 
         class Meta:
             model = Engagement
             fields = ["state", "organization", "model_version", "target_level"]
 
     class AssignmentFilter(django_filters.FilterSet):
+        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+
         class Meta:
             model = Assignment
             fields = ["engagement", "role"]
@@ -209,11 +254,7 @@ class EngagementViewSet(
     def timeline(self, request, pk=None):
         """The engagement's audit trail (read-only: entries are never changed)."""
         engagement = self.get_object()
-        if perms.is_client_of(request.membership, engagement):
-            return Response(
-                {"detail": "The audit trail is for the body's staff."},
-                status=status.HTTP_403_FORBIDDEN,
-            )
+        policy.require(request.membership, Action.VIEW_TIMELINE, engagement)
         return Response(
             [
                 {
@@ -243,6 +284,7 @@ class EngagementViewSet(
     def score(self, request, pk=None):
         """Levels reached per item, per domain and overall, against the target."""
         engagement = self.get_object()
+        policy.require(request.membership, Action.VIEW_SCORE, engagement)
         score = engagement_score(engagement)
         return Response(
             {
@@ -281,9 +323,7 @@ class AssignmentViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Assignment.objects.none()
-        return Assignment.objects.filter(
-            engagement__in=selectors.engagements_visible_to(self.request.membership)
-        ).select_related("user")
+        return policy.visible(self.request.membership, Assignment).select_related("user")
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -323,10 +363,7 @@ class ConflictViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConflictOfInterest.objects.none()
-        conflicts = ConflictOfInterest.objects.select_related("user", "organization")
-        if has_capability(self.request.membership, Capability.MANAGE_ENGAGEMENTS):
-            return conflicts
-        return conflicts.filter(user=self.request.user)
+        return policy.conflicts_visible_to(self.request.membership)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

@@ -1,7 +1,6 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -10,7 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from assessments.api.engagements import VisibleEngagementField
+from assessments import policy
+from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from assessments.models import (
     CapabilityItem,
     Decision,
@@ -22,14 +22,9 @@ from assessments.models import (
     Review,
 )
 from assessments.scoring import Rating
-from assessments.selectors.engagements import engagements_visible_to
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from portal.errors import Conflict
-
-
-def _visible(request):
-    return engagements_visible_to(request.membership)
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -78,9 +73,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and getattr(request, "membership", None) is not None:
-            engagements = _visible(request)
             self.fields["items"].child_relation.queryset = CapabilityItem.objects.all()
-            self.fields["supersedes"].queryset = Evidence.objects.filter(engagement__in=engagements)
+            self.fields["supersedes"].queryset = policy.visible(request.membership, Evidence)
 
 
 class JudgeSerializer(serializers.Serializer):
@@ -88,29 +82,47 @@ class JudgeSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _items(request):
+    """Capability items of the library this tenant sees (global and its own), in scope."""
+    return CapabilityItem.objects.all() if request is not None else CapabilityItem.objects.none()
+
+
+# Foreign-key filters resolve their choices per request inside the tenant scope and the caller's
+# visibility (see assessments/api/engagements.py).
+
+
+# Class creation inspects the default managers, outside any scope; the choices of each foreign-
+# key filter come from a callable run per request, inside the tenant scope.
 with scopes_disabled():
 
-    class EvidenceFilter(django_filters.FilterSet):
+    class EngagementWorkFilter(django_filters.FilterSet):
+        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+
+    class EvidenceFilter(EngagementWorkFilter):
+        items = django_filters.ModelChoiceFilter(queryset=_items)
+
         class Meta:
             model = Evidence
             fields = ["engagement", "status", "items"]
 
-    class EngagementWorkFilter(django_filters.FilterSet):
+    class FindingFilter(EngagementWorkFilter):
+        item = django_filters.ModelChoiceFilter(queryset=_items)
+
         class Meta:
             model = Finding
             fields = ["engagement", "status", "item"]
 
-    class ReviewFilter(django_filters.FilterSet):
+    class ReviewFilter(EngagementWorkFilter):
         class Meta:
             model = Review
             fields = ["engagement", "outcome"]
 
-    class DecisionFilter(django_filters.FilterSet):
+    class DecisionFilter(EngagementWorkFilter):
         class Meta:
             model = Decision
             fields = ["engagement", "outcome"]
 
-    class NonconformityFilter(django_filters.FilterSet):
+    class NonconformityFilter(EngagementWorkFilter):
         class Meta:
             model = Nonconformity
             fields = ["engagement", "status", "grade"]
@@ -135,7 +147,7 @@ class EvidenceViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Evidence.objects.none()
         return (
-            Evidence.objects.filter(engagement__in=_visible(self.request))
+            policy.visible(self.request.membership, Evidence)
             .select_related("uploaded_by")
             .prefetch_related("items")
         )
@@ -237,8 +249,8 @@ class FindingSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and getattr(request, "membership", None) is not None:
             self.fields["item"].queryset = CapabilityItem.objects.all()
-            self.fields["evidence"].child_relation.queryset = Evidence.objects.filter(
-                engagement__in=_visible(request)
+            self.fields["evidence"].child_relation.queryset = policy.visible(
+                request.membership, Evidence
             )
 
 
@@ -252,21 +264,16 @@ class FindingViewSet(
     ratings: [{"requirement": id, "rating": "met", "note": ""}]."""
 
     serializer_class = FindingSerializer
-    filterset_class = EngagementWorkFilter
+    filterset_class = FindingFilter
     ordering = ["engagement", "item__position", "id"]
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
-        return Finding.objects.filter(engagement__in=_visible(self.request)).prefetch_related(
+        return policy.visible(self.request.membership, Finding).prefetch_related(
             "ratings__requirement", "evidence"
         )
-
-    def list(self, request, *args, **kwargs):
-        if request.membership.is_client:
-            raise PermissionDenied("Findings are shown to clients in the report.")
-        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -349,7 +356,7 @@ class NonconformityViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Nonconformity.objects.none()
-        return Nonconformity.objects.filter(engagement__in=_visible(self.request)).select_related(
+        return policy.visible(self.request.membership, Nonconformity).select_related(
             "finding__item"
         )
 
@@ -426,9 +433,7 @@ class _RecordViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.serializer_class.Meta.model.objects.none()
-        return self.serializer_class.Meta.model.objects.filter(
-            engagement__in=_visible(self.request)
-        )
+        return policy.visible(self.request.membership, self.serializer_class.Meta.model)
 
 
 class ReviewViewSet(_RecordViewSet):

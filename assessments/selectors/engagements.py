@@ -2,29 +2,17 @@
 
 from django.shortcuts import get_object_or_404
 
+from assessments import policy
 from assessments.models import Assignment, Engagement
-from assessments.permissions import VIEW
 from portal.models import AuditEntry
 from tenants.models import Membership, User
-from tenants.roles import STAFF_ROLES, Capability, has_capability
+from tenants.roles import STAFF_ROLES
 
 
 def engagements_visible_to(membership):
-    """Tenant admins: all of the tenant's; client people: their organization's (once out of
-    draft); everyone else: those they are assigned to (a guardian `view_engagement` row)."""
-    queryset = Engagement.objects.select_related("organization", "model_version__model")
-    if membership is None or not membership.is_active:
-        return queryset.none()
-    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
-        return queryset
-    if membership.is_client:
-        return queryset.filter(organization_id=membership.organization_id).exclude(
-            state=Engagement.State.DRAFT
-        )
-    return queryset.filter(
-        user_permissions__user_id=membership.user_id,
-        user_permissions__permission__codename=VIEW,
-        user_permissions__permission__content_type__app_label="assessments",
+    """The engagements this member may see (assessments.policy decides; filtered in SQL)."""
+    return policy.visible(membership, Engagement).select_related(
+        "organization", "model_version__model"
     )
 
 
@@ -44,7 +32,8 @@ def team(engagement):
 
 
 def audit_timeline(engagement):
-    """The engagement's audit entries, oldest first, with who did them."""
+    """The engagement's audit entries, oldest first, with who did them (for those whom the
+    policy lets see the timeline)."""
     return list(
         AuditEntry.objects.filter(engagement=engagement)
         .select_related("actor")

@@ -88,40 +88,48 @@ def score_rows(score: EngagementScore, findings_by_item):
     return rows
 
 
-def engagement_sections(engagement):
-    """The evidence, findings, score, nonconformities, reviews and decision of an engagement."""
-    score = engagement_score(engagement)
-    findings = {f.item_id: f for f in Finding.objects.filter(engagement=engagement)}
-    evidence = list(
-        Evidence.objects.filter(engagement=engagement)
-        .select_related("uploaded_by", "superseded_by")
-        .prefetch_related("items")
-        .order_by("-uploaded_at")
-    )
-    nonconformities = list(
-        Nonconformity.objects.filter(engagement=engagement).select_related("finding__item")
-    )
-    reviews = list(Review.objects.filter(engagement=engagement).select_related("reviewer"))
-    decision = Decision.objects.filter(engagement=engagement).select_related("decided_by").first()
-    # The chart shows the domains of each part (or the parts themselves when flat).
-    domain_levels = [
-        (domain.code, domain.row.name, score.result.domains[domain.code].level)
-        for part in score.tree.domains
-        for domain in (part.domains or [part])
-        if score.result.domains.get(domain.code)
-        and score.result.domains[domain.code].level is not None
-    ]
-    return {
-        "score": score,
-        "rows": score_rows(score, findings),
-        "domain_levels": domain_levels,
-        "findings_final": sum(1 for f in findings.values() if f.status == Finding.Status.FINAL),
-        "items_in_scope": len(score.scope_codes),
-        "evidence": evidence,
-        "nonconformities": nonconformities,
-        "reviews": reviews,
-        "decision": decision,
-    }
+def engagement_sections(engagement, *, may):
+    """The parts of the engagement page that `may` (assessments.policy.abilities) lets the
+    reader see: score and findings, evidence, nonconformities, reviews and decision. What the
+    reader may not see is not even read."""
+    sections = {"evidence": [], "nonconformities": [], "reviews": [], "decision": None}
+    if may["view_score"]:
+        score = engagement_score(engagement)
+        findings = {f.item_id: f for f in Finding.objects.filter(engagement=engagement)}
+        # The chart shows the domains of each part (or the parts themselves when flat).
+        sections.update(
+            score=score,
+            rows=score_rows(score, findings),
+            domain_levels=[
+                (domain.code, domain.row.name, score.result.domains[domain.code].level)
+                for part in score.tree.domains
+                for domain in (part.domains or [part])
+                if score.result.domains.get(domain.code)
+                and score.result.domains[domain.code].level is not None
+            ],
+            findings_final=sum(1 for f in findings.values() if f.status == Finding.Status.FINAL),
+            items_in_scope=len(score.scope_codes),
+        )
+    if may["view_evidence"]:
+        sections["evidence"] = list(
+            Evidence.objects.filter(engagement=engagement)
+            .select_related("uploaded_by", "superseded_by")
+            .prefetch_related("items")
+            .order_by("-uploaded_at")
+        )
+    if may["view_nonconformities"]:
+        sections["nonconformities"] = list(
+            Nonconformity.objects.filter(engagement=engagement).select_related("finding__item")
+        )
+    if may["view_reviews"]:
+        sections["reviews"] = list(
+            Review.objects.filter(engagement=engagement).select_related("reviewer")
+        )
+    if may["view_decision"]:
+        sections["decision"] = (
+            Decision.objects.filter(engagement=engagement).select_related("decided_by").first()
+        )
+    return sections
 
 
 def finding_detail(engagement, item):

@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from assessments import permissions as perms
-from assessments import workflow
+from assessments import policy, workflow
 from assessments.models import Decision, Review
+from assessments.policy import Action
 from assessments.selectors.work import engagement_score
 from portal import audit
 from portal.errors import Conflict
@@ -15,10 +15,7 @@ from portal.errors import Conflict
 @transaction.atomic
 def record_review(*, engagement, by, outcome, comments=""):
     """The technical reviewer approves the findings or asks for changes."""
-    perms.require(by.user, engagement, perms.REVIEW, by)
-    blocked = workflow.state_allows(engagement, "review")
-    if blocked:
-        raise Conflict(blocked)
+    policy.require(by, Action.REVIEW, engagement)
     if outcome not in Review.Outcome.values:
         raise ValidationError({"outcome": _("Unknown outcome.")})
     if outcome == Review.Outcome.CHANGES_REQUESTED and not comments.strip():
@@ -49,10 +46,7 @@ def record_decision(*, engagement, by, outcome, reasons, level=None):
     A major nonconformity still open blocks the decision; a level is at most the overall level
     the findings reach.
     """
-    perms.require(by.user, engagement, perms.DECIDE, by)
-    blocked = workflow.state_allows(engagement, "decide")
-    if blocked:
-        raise Conflict(blocked)
+    policy.require(by, Action.DECIDE, engagement)
     open_majors = workflow.open_major_nonconformities(engagement).count()
     if open_majors:
         raise Conflict(

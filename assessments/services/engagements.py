@@ -5,15 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import notifications, workflow
+from assessments import notifications, policy, workflow
 from assessments import permissions as perms
 from assessments.models import TEAM_ROLES, Assignment, CapabilityItem, Domain, Engagement
+from assessments.policy import Action
 from portal import audit
 from portal.errors import Conflict
-from tenants.access import require_capability
 from tenants.models import ConflictOfInterest, Membership
 from tenants.numbering import next_number
-from tenants.roles import Capability, has_capability, is_staff_role
+from tenants.roles import is_staff_role
 
 
 def _items_in_scope(version, domain_ids, item_ids):
@@ -84,7 +84,7 @@ def create_engagement(
     It gets the next reference number of the tenant and year (gap-free), starts as a draft and
     is recorded in the audit trail.
     """
-    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    policy.require_may_create_engagement(by)
     if organization.tenant_id != tenant.pk or not organization.is_active:
         raise ValidationError({"organization": _("Choose an active client organization.")})
     if not model_version.is_published or model_version.tenant_id not in (None, tenant.pk):
@@ -125,10 +125,7 @@ def create_engagement(
 @transaction.atomic
 def update_engagement(*, engagement, by, **fields):
     """Change title, target level or planned dates while the engagement is being prepared."""
-    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
-    reason = workflow.state_allows(engagement, "edit")
-    if reason:
-        raise Conflict(reason)
+    policy.require(by, Action.EDIT, engagement)
     values = {
         k: v
         for k, v in fields.items()
@@ -172,9 +169,7 @@ def transition(*, engagement, to, by, reason=""):
                 else to,
             }
         )
-    codenames = perms.engagement_permissions(by.user, engagement, by)
-    is_admin = has_capability(by, Capability.MANAGE_ENGAGEMENTS)
-    if not workflow.may_make(step, codenames, is_admin):
+    if not workflow.may_make(step, policy.standing(by, engagement)):
         raise PermissionDenied(_("Your role on this engagement does not allow this step."))
     blocked = step.guard(engagement) if step.guard else None
     if blocked:
@@ -214,9 +209,7 @@ def assign(*, engagement, user, role, by):
     conflict of interest with the client, and a reviewer or certification officer who would
     also be on the assessment team (or the reverse).
     """
-    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
-    if not engagement.is_open:
-        raise Conflict(_("The engagement is closed."))
+    policy.require(by, Action.ASSIGN, engagement)
     if role not in Assignment.Role.values:
         raise ValidationError({"role": _("Unknown engagement role.")})
     membership = _staff_membership(engagement, user)
@@ -281,8 +274,8 @@ def assign(*, engagement, user, role, by):
 @transaction.atomic
 def unassign(*, assignment, by):
     """Take a person off the engagement; their object permissions go at once."""
-    require_capability(by, Capability.MANAGE_ENGAGEMENTS)
     engagement = assignment.engagement
+    policy.require(by, Action.ASSIGN, engagement)
     perms.revoke_for_assignment(assignment)
     audit.record(
         verb="assignment.removed",
@@ -300,14 +293,19 @@ def unassign(*, assignment, by):
 def declare_conflict(*, tenant, by, user, organization, reason):
     """A person declares a conflict of interest with a client (a tenant admin may record one
     for anyone). From then on they cannot be assigned to its engagements."""
-    if user.pk != by.user_id:
-        require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    verdict = policy.may_declare_conflict(by, for_user=user)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     if organization.tenant_id != tenant.pk:
         raise ValidationError({"organization": _("Unknown organization.")})
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Say what the conflict is.")})
     conflict = ConflictOfInterest.objects.create(
-        tenant=tenant, user=user, organization=organization, reason=reason.strip()
+        tenant=tenant,
+        user=user,
+        organization=organization,
+        reason=reason.strip(),
+        declared_by=by.user,
     )
     audit.record(
         verb="conflict.declared",
@@ -322,8 +320,11 @@ def declare_conflict(*, tenant, by, user, organization, reason):
 
 @transaction.atomic
 def withdraw_conflict(*, conflict, by):
-    if conflict.user_id != by.user_id:
-        require_capability(by, Capability.MANAGE_ENGAGEMENTS)
+    """Withdraw a declared conflict: a person their own declaration; one recorded by the body's
+    administrators only an administrator (docs/architecture.md, "Access policy")."""
+    verdict = policy.may_withdraw_conflict(by, conflict)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     conflict.is_active = False
     conflict.save(update_fields=["is_active"])
     audit.record(

@@ -2,33 +2,20 @@
 
 import hashlib
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import notifications, uploads, workflow
-from assessments import permissions as perms
+from assessments import notifications, policy, uploads
 from assessments.models import CapabilityItem, Evidence
+from assessments.policy import Action
 from portal import audit
-from portal.errors import Conflict
 
 
 class TamperedFile(Exception):
     """The stored file no longer matches the SHA-256 recorded at upload."""
-
-
-def may_upload(membership, engagement):
-    return perms.is_client_of(membership, engagement) or perms.ASSESS in (
-        perms.engagement_permissions(membership.user, engagement, membership)
-    )
-
-
-def may_read(membership, engagement):
-    return perms.is_client_of(membership, engagement) or perms.VIEW in (
-        perms.engagement_permissions(membership.user, engagement, membership)
-    )
 
 
 def _items(engagement, item_ids):
@@ -46,11 +33,7 @@ def upload_evidence(*, engagement, by, uploaded, description="", item_ids=(), su
     streaming it from its temporary file, and never changed afterwards; its SHA-256, size and
     type are recorded. A new version supersedes an earlier file, which stays.
     """
-    if not may_upload(by, engagement):
-        raise PermissionDenied(_("Only the client and the assessment team upload evidence."))
-    blocked = workflow.state_allows(engagement, "upload_evidence")
-    if blocked:
-        raise Conflict(blocked)
+    policy.require(by, Action.UPLOAD_EVIDENCE, engagement)
     if uploaded is None:
         raise ValidationError({"file": _("Choose a file to upload.")})
     try:
@@ -104,10 +87,7 @@ def upload_evidence(*, engagement, by, uploaded, description="", item_ids=(), su
 def judge_evidence(*, evidence, by, accept, note=""):
     """An assessor accepts or rejects a file with a note; a rejection tells the uploader."""
     engagement = evidence.engagement
-    perms.require(by.user, engagement, perms.ASSESS, by)
-    blocked = workflow.state_allows(engagement, "judge_evidence")
-    if blocked:
-        raise Conflict(blocked)
+    policy.require(by, Action.JUDGE_EVIDENCE, engagement)
     if not accept and not note.strip():
         raise ValidationError({"note": _("Say why the evidence is rejected.")})
     status = Evidence.Status.ACCEPTED if accept else Evidence.Status.REJECTED
@@ -136,8 +116,7 @@ def open_for_download(*, evidence, by):
 
     Reads the file twice (check, then send) so that a tampered file is never sent.
     """
-    if not may_read(by, evidence.engagement):
-        raise PermissionDenied(_("You may not download this evidence."))
+    policy.require(by, Action.VIEW_EVIDENCE, evidence)
     digest = hashlib.sha256()
     with evidence.file.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):

@@ -5,8 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assessments import notifications, workflow
-from assessments import permissions as perms
+from assessments import notifications, policy
 from assessments.models import (
     Evidence,
     Finding,
@@ -14,15 +13,10 @@ from assessments.models import (
     Nonconformity,
     RequirementRating,
 )
+from assessments.policy import Action
 from assessments.scoring import Rating
 from portal import audit
 from portal.errors import Conflict
-
-
-def _require_state(engagement, action):
-    blocked = workflow.state_allows(engagement, action)
-    if blocked:
-        raise Conflict(blocked)
 
 
 @transaction.atomic
@@ -33,8 +27,7 @@ def record_finding(*, engagement, item, by, ratings, narrative="", evidence_ids=
     changed one gets its own audit entry (bulk writes take the same path as single ones). A
     final finding needs every requirement of the item rated.
     """
-    perms.require(by.user, engagement, perms.ASSESS, by)
-    _require_state(engagement, "record_finding")
+    policy.require(by, Action.RECORD_FINDING, engagement)
     if not engagement.scope_items.filter(pk=item.pk).exists():
         raise ValidationError({"item": _("This item is not in the engagement's scope.")})
     requirements = {r.pk: r for r in LevelRequirement.objects.filter(item=item)}
@@ -138,8 +131,7 @@ def raise_nonconformity(
     *, engagement, finding, by, grade, description, requirement=None, due_date=None
 ):
     """An assessor raises a nonconformity on a finding; the client is told."""
-    perms.require(by.user, engagement, perms.ASSESS, by)
-    _require_state(engagement, "raise_nc")
+    policy.require(by, Action.RAISE_NC, engagement)
     if finding.engagement_id != engagement.pk:
         raise ValidationError({"finding": _("Unknown finding.")})
     if requirement is not None and requirement.item_id != finding.item_id:
@@ -175,9 +167,7 @@ def raise_nonconformity(
 def answer_nonconformity(*, nonconformity, by, corrective_action, evidence_ids=()):
     """The client answers with a corrective action and may point to evidence."""
     engagement = nonconformity.engagement
-    if not perms.is_client_of(by, engagement):
-        perms.require(by.user, engagement, perms.ASSESS, by)
-    _require_state(engagement, "answer_nc")
+    policy.require(by, Action.ANSWER_NC, engagement)
     if nonconformity.status == Nonconformity.Status.CLOSED:
         raise Conflict(_("This nonconformity is closed."))
     if not (corrective_action or "").strip():
@@ -207,8 +197,7 @@ def answer_nonconformity(*, nonconformity, by, corrective_action, evidence_ids=(
 def close_nonconformity(*, nonconformity, by, verification_note):
     """An assessor verifies the corrective action and closes the nonconformity."""
     engagement = nonconformity.engagement
-    perms.require(by.user, engagement, perms.ASSESS, by)
-    _require_state(engagement, "verify_nc")
+    policy.require(by, Action.CLOSE_NC, engagement)
     if nonconformity.status != Nonconformity.Status.ANSWERED:
         raise Conflict(_("Only an answered nonconformity can be verified and closed."))
     if not (verification_note or "").strip():

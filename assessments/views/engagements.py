@@ -8,18 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from assessments import permissions as perms
-from assessments import workflow
+from assessments import policy, workflow
 from assessments.forms.engagements import AssignForm, ConflictForm, EngagementForm
 from assessments.models import Assignment, Engagement
+from assessments.policy import Action
 from assessments.selectors import engagements as selectors
 from assessments.selectors.library import published_versions_for_engagements
 from assessments.selectors.work import engagement_sections
 from assessments.services import engagements as services
 from portal.errors import DomainError
 from portal.forms import submitted
-from tenants.access import require_capability
-from tenants.models import ConflictOfInterest
 from tenants.roles import Capability, has_capability
 from tenants.selectors import organizations_visible_to
 
@@ -45,7 +43,7 @@ def engagement_list(request):
 
 
 def engagement_create(request):
-    require_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
+    policy.require_may_create_engagement(request.membership)
     form = EngagementForm(
         submitted(request),
         organizations=organizations_visible_to(request.membership).filter(is_active=True),
@@ -73,18 +71,12 @@ def engagement_create(request):
     return render(request, "assessments/engagements/form.html", {"form": form})
 
 
-def _viewer(request, engagement):
-    codenames = perms.engagement_permissions(request.user, engagement, request.membership)
-    is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
-    return codenames, is_admin
-
-
 def engagement_detail(request, engagement_id):
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
-    codenames, is_admin = _viewer(request, engagement)
-    is_client = perms.is_client_of(request.membership, engagement)
-    work = engagement_sections(engagement)
-    transitions = workflow.available_transitions(engagement, codenames, is_admin)
+    tokens = policy.standing(request.membership, engagement)
+    may = policy.abilities(request.membership, engagement, tokens=tokens)
+    work = engagement_sections(engagement, may=may)
+    transitions = workflow.available_transitions(engagement, tokens)
     return render(
         request,
         "assessments/engagements/detail.html",
@@ -96,18 +88,7 @@ def engagement_detail(request, engagement_id):
             "steps": _steps(engagement),
             "team": selectors.team(engagement),
             "work": work,
-            "may": {
-                "assess": perms.ASSESS in codenames,
-                "review": perms.REVIEW in codenames,
-                "decide": perms.DECIDE in codenames,
-                "admin": is_admin,
-                "upload": is_client or perms.ASSESS in codenames,
-                "client": is_client,
-            },
-            "states": {
-                action: workflow.state_allows(engagement, action) is None
-                for action in workflow.ACTIONS
-            },
+            "may": may,
         },
     )
 
@@ -144,10 +125,11 @@ def engagement_transition(request, engagement_id):
 
 def engagement_team(request, engagement_id):
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
-    is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
+    policy.require(request.membership, Action.VIEW_TEAM, engagement)
+    may_assign = policy.can(request.membership, Action.ASSIGN, engagement)
     form = AssignForm(submitted(request), people=selectors.assignable_people(request.tenant))
     if request.method == "POST":
-        require_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
+        policy.require(request.membership, Action.ASSIGN, engagement)
         if form.is_valid():
             try:
                 services.assign(
@@ -168,7 +150,7 @@ def engagement_team(request, engagement_id):
             "engagement": engagement,
             "team": selectors.team(engagement),
             "form": form,
-            "is_admin": is_admin,
+            "is_admin": bool(may_assign),
         },
     )
 
@@ -190,6 +172,7 @@ def engagement_unassign(request, engagement_id, assignment_id):
 
 def engagement_timeline(request, engagement_id):
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
+    policy.require(request.membership, Action.VIEW_TIMELINE, engagement)
     return render(
         request,
         "assessments/engagements/timeline.html",
@@ -198,9 +181,10 @@ def engagement_timeline(request, engagement_id):
 
 
 def conflict_list(request):
+    verdict = policy.may_declare_conflict(request.membership, for_user=request.user)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
     is_admin = has_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
-    if request.membership.is_client:
-        raise PermissionDenied(_("Conflicts of interest are declared by staff."))
     organizations = organizations_visible_to(request.membership).filter(is_active=True)
     form = ConflictForm(
         submitted(request),
@@ -221,25 +205,26 @@ def conflict_list(request):
         else:
             messages.success(request, _("Conflict of interest recorded."))
             return redirect("assessments:conflict_list", request.tenant.slug)
-    conflicts = ConflictOfInterest.objects.select_related("user", "organization").filter(
-        is_active=True
-    )
-    if not is_admin:
-        conflicts = conflicts.filter(user=request.user)
+    conflicts = policy.conflicts_visible_to(request.membership).filter(is_active=True)
     return render(
         request,
         "assessments/engagements/conflicts.html",
-        {"form": form, "conflicts": conflicts, "is_admin": is_admin},
+        {
+            "form": form,
+            "conflicts": [
+                (conflict, bool(policy.may_withdraw_conflict(request.membership, conflict)))
+                for conflict in conflicts
+            ],
+            "is_admin": is_admin,
+        },
     )
 
 
 @require_POST
 def conflict_withdraw(request, conflict_id):
     conflict = get_object_or_404(
-        ConflictOfInterest.objects.select_related("user"), pk=conflict_id, is_active=True
+        policy.conflicts_visible_to(request.membership), pk=conflict_id, is_active=True
     )
-    if conflict.user_id != request.user.pk:
-        require_capability(request.membership, Capability.MANAGE_ENGAGEMENTS)
     services.withdraw_conflict(conflict=conflict, by=request.membership)
     messages.success(request, _("Conflict of interest withdrawn."))
     return redirect("assessments:conflict_list", request.tenant.slug)

@@ -7,7 +7,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from assessments import permissions as perms
+from assessments import policy
 from assessments.forms.engagements import (
     AnswerForm,
     CloseForm,
@@ -19,6 +19,7 @@ from assessments.forms.engagements import (
     ReviewForm,
 )
 from assessments.models import Evidence, LevelRequirement, Nonconformity
+from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
 from assessments.selectors.work import engagement_score, finding_detail
 from assessments.services import decisions, findings
@@ -35,13 +36,20 @@ def _fail(form, error):
     form.add_error(None, getattr(error, "message", None) or error)
 
 
+def _require_who(request, action, engagement, *, tokens=None):
+    """403 unless the person's standing allows the action. A refusal only because of the phase
+    is left to the service, which the form shows as an error."""
+    verdict = policy.can(request.membership, action, engagement, tokens=tokens)
+    if not verdict and not verdict.by_state:
+        raise PermissionDenied(verdict.reason)
+
+
 def evidence_upload(request, engagement_id, evidence_id=None):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     previous = None
     if evidence_id is not None:
         previous = get_object_or_404(Evidence, pk=evidence_id, engagement=engagement)
-    if not evidence_services.may_upload(request.membership, engagement):
-        raise PermissionDenied(_("Only the client and the assessment team upload evidence."))
+    _require_who(request, Action.UPLOAD_EVIDENCE, engagement)
     posted = request.method == "POST"  # bound even when the only file was refused
     form = EvidenceForm(
         request.POST if posted else None,
@@ -78,15 +86,11 @@ def evidence_detail(request, engagement_id, evidence_id):
         pk=evidence_id,
         engagement=engagement,
     )
-    if not evidence_services.may_read(request.membership, engagement):
-        raise PermissionDenied
-    may_judge = perms.ASSESS in perms.engagement_permissions(
-        request.user, engagement, request.membership
-    )
+    policy.require(request.membership, Action.VIEW_EVIDENCE, engagement)
+    may = policy.abilities(request.membership, engagement)
     form = JudgeForm(submitted(request))
     if request.method == "POST":
-        if not may_judge:
-            raise PermissionDenied(_("Only assessors judge evidence."))
+        _require_who(request, Action.JUDGE_EVIDENCE, engagement)
         if form.is_valid():
             try:
                 evidence_services.judge_evidence(
@@ -109,10 +113,10 @@ def evidence_detail(request, engagement_id, evidence_id):
             "engagement": engagement,
             "evidence": evidence,
             "form": form,
-            "may_judge": may_judge,
+            "may_judge": may["judge_evidence"],
             "items": evidence.items.all(),
             "newer": Evidence.objects.filter(supersedes=evidence).first(),
-            "may_upload": evidence_services.may_upload(request.membership, engagement),
+            "may_upload": may["upload_evidence"],
         },
     )
 
@@ -139,12 +143,13 @@ def evidence_download(request, engagement_id, evidence_id):
 
 def finding_edit(request, engagement_id, item_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
+    tokens = policy.standing(request.membership, engagement)
+    policy.require(request.membership, Action.VIEW_FINDINGS, engagement, tokens=tokens)
     item = get_object_or_404(engagement.scope_items.all(), pk=item_id)
     finding = finding_detail(engagement, item)
-    codenames = perms.engagement_permissions(request.user, engagement, request.membership)
-    may_assess = perms.ASSESS in codenames
-    if not (may_assess or perms.VIEW in codenames):
-        raise PermissionDenied(_("Only the assessment team and the body's staff see findings."))
+    may_assess = bool(
+        policy.can(request.membership, Action.RECORD_FINDING, engagement, tokens=tokens)
+    )
     requirements = list(LevelRequirement.objects.filter(item=item).order_by("level", "position"))
     current = (
         {r.requirement_id: (r.rating, r.note) for r in finding.ratings.all()} if (finding) else {}
@@ -165,8 +170,7 @@ def finding_edit(request, engagement_id, item_id):
         current=current,
     )
     if request.method == "POST":
-        if not may_assess:
-            raise PermissionDenied(_("Only assessors record findings."))
+        _require_who(request, Action.RECORD_FINDING, engagement, tokens=tokens)
         if form.is_valid():
             try:
                 findings.record_finding(
@@ -202,7 +206,7 @@ def finding_edit(request, engagement_id, item_id):
 
 def nonconformity_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
-    perms.require(request.user, engagement, perms.ASSESS, request.membership)
+    _require_who(request, Action.RAISE_NC, engagement)
     form = NonconformityForm(submitted(request), items=evidence_services.scope_items(engagement))
     if request.method == "POST" and form.is_valid():
         item = form.cleaned_data["item"]
@@ -233,6 +237,8 @@ def nonconformity_create(request, engagement_id):
 
 def nonconformity_detail(request, engagement_id, nonconformity_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
+    tokens = policy.standing(request.membership, engagement)
+    policy.require(request.membership, Action.VIEW_NONCONFORMITIES, engagement, tokens=tokens)
     nc = get_object_or_404(
         Nonconformity.objects.select_related(
             "finding__item", "raised_by", "answered_by", "closed_by"
@@ -240,10 +246,8 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
         pk=nonconformity_id,
         engagement=engagement,
     )
-    is_client = perms.is_client_of(request.membership, engagement)
-    may_assess = perms.ASSESS in perms.engagement_permissions(
-        request.user, engagement, request.membership
-    )
+    may_answer = bool(policy.can(request.membership, Action.ANSWER_NC, engagement, tokens=tokens))
+    may_close = bool(policy.can(request.membership, Action.CLOSE_NC, engagement, tokens=tokens))
     answer = AnswerForm(
         request.POST if "answer" in request.POST else None,
         evidence=Evidence.objects.filter(engagement=engagement),
@@ -251,10 +255,8 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
     close = CloseForm(request.POST if "close" in request.POST else None)
     if request.method == "POST":
         form = answer if "answer" in request.POST else close
-        if form is answer and not (is_client or may_assess):
-            raise PermissionDenied
-        if form is close and not may_assess:
-            raise PermissionDenied
+        action = Action.ANSWER_NC if form is answer else Action.CLOSE_NC
+        _require_who(request, action, engagement, tokens=tokens)
         if form.is_valid():
             try:
                 if form is answer:
@@ -285,8 +287,8 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
             "nc": nc,
             "answer_form": answer,
             "close_form": close,
-            "may_answer": is_client or may_assess,
-            "may_close": may_assess,
+            "may_answer": may_answer,
+            "may_close": may_close,
             "response_evidence": nc.response_evidence.all(),
         },
     )
@@ -294,7 +296,7 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
 
 def review_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
-    perms.require(request.user, engagement, perms.REVIEW, request.membership)
+    _require_who(request, Action.REVIEW, engagement)
     form = ReviewForm(submitted(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -313,7 +315,7 @@ def review_create(request, engagement_id):
 
 def decision_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
-    perms.require(request.user, engagement, perms.DECIDE, request.membership)
+    _require_who(request, Action.DECIDE, engagement)
     score = engagement_score(engagement)
     form = DecisionForm(submitted(request), initial={"level": score.overall or None})
     if request.method == "POST" and form.is_valid():

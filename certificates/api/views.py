@@ -21,7 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
-from assessments.api.engagements import VisibleEngagementField
+from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from certificates import selectors, services, verification
 from certificates.models import Certificate, Report
 from portal.errors import Conflict
@@ -74,14 +74,33 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+def _organizations(request):
+    from tenants.selectors import organizations_visible_to
+
+    if request is None:
+        return Certificate.objects.none()
+    return organizations_visible_to(request.membership)
+
+
+# Foreign-key filters resolve their choices per request, inside the tenant scope and the
+# caller's visibility (see assessments/api/engagements.py).
+
+
+# Class creation inspects the default managers, outside any scope; the choices of each foreign-
+# key filter come from a callable run per request, inside the tenant scope.
 with scopes_disabled():
 
     class CertificateFilter(django_filters.FilterSet):
+        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+        organization = django_filters.ModelChoiceFilter(queryset=_organizations)
+
         class Meta:
             model = Certificate
             fields = ["status", "engagement", "organization", "level"]
 
     class ReportFilter(django_filters.FilterSet):
+        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+
         class Meta:
             model = Report
             fields = ["engagement", "status"]

@@ -1,0 +1,342 @@
+"""Who sees and does what in engagements: the one access policy of the assessments app.
+
+Every surface asks this module — web views, API viewsets and services — so they cannot disagree
+(docs/architecture.md, "Access policy"). Two kinds of answer:
+
+- **visibility**, as querysets filtered in SQL: `visible(membership, Model)` for engagements and
+  every object that hangs off one (findings, ratings, evidence, nonconformities, reviews,
+  decisions, assignments, audit entries);
+- **permission** for one action on one object: `can(membership, action, obj)` returns a
+  `Verdict` (true or false, with the reason in words), `require(...)` raises instead.
+
+Both fold together the same three sources: the tenant-wide role of the membership
+(`tenants.roles`), the person's assignment to the engagement (django-guardian object permissions
+in the direct table `EngagementUserObjectPermission`; model-wide permissions never count), and
+the workflow (`assessments.workflow`: which work each state allows, which transitions exist).
+
+A person's *standing* on one engagement is the set of tokens below. Client people never hold a
+team token, even if a stale permission row survived a role change: their standing comes only
+from their organization.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from assessments import workflow
+from assessments.models import (
+    Assignment,
+    Decision,
+    Engagement,
+    EngagementUserObjectPermission,
+    Evidence,
+    Finding,
+    Nonconformity,
+    RequirementRating,
+    Review,
+)
+from assessments.permissions import (  # the standing tokens
+    ADMIN,
+    ASSESS,
+    CERTIFIER,
+    CLIENT,
+    CLIENT_FINAL,
+    DECIDE,
+    REVIEW,
+    TEAM_TOKENS,
+    VIEW,
+)
+from portal.errors import Conflict
+from tenants.roles import Capability, has_capability
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    EDIT = "edit"
+    VIEW_TEAM = "view_team"
+    ASSIGN = "assign"
+    VIEW_TIMELINE = "view_timeline"
+    VIEW_SCORE = "view_score"
+    VIEW_FINDINGS = "view_findings"
+    RECORD_FINDING = "record_finding"
+    VIEW_EVIDENCE = "view_evidence"
+    UPLOAD_EVIDENCE = "upload_evidence"
+    JUDGE_EVIDENCE = "judge_evidence"
+    VIEW_NONCONFORMITIES = "view_nonconformities"
+    RAISE_NC = "raise_nc"
+    ANSWER_NC = "answer_nc"
+    CLOSE_NC = "close_nc"
+    VIEW_REVIEWS = "view_reviews"
+    REVIEW = "review"
+    VIEW_DECISION = "view_decision"
+    DECIDE = "decide"
+    VIEW_REPORTS = "view_reports"
+    REQUEST_REPORT = "request_report"
+    VIEW_CERTIFICATES = "view_certificates"
+    MANAGE_CERTIFICATES = "manage_certificates"
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: frozenset  # standing tokens, any of which allows the action
+    state_action: str | None = None  # the workflow's name for the work, checked against state
+    refusal: str = ""  # why, when the person's standing does not allow it
+
+
+def _rule(who, state_action=None, refusal=""):
+    return Rule(frozenset(who), state_action, refusal)
+
+
+STAFF_VIEW = {ADMIN, VIEW}
+
+# The table. Clients see their engagement, its team, their evidence and nonconformities, and —
+# once the engagement is closed — its reports and certificates; never findings, ratings, the
+# live score, reviews, the decision record or the audit trail (those reach them in the report).
+RULES: dict[Action, Rule] = {
+    Action.VIEW: _rule({ADMIN, VIEW, CLIENT}),
+    Action.EDIT: _rule({ADMIN}, "edit", _l("Only the body's administrators change engagements.")),
+    Action.VIEW_TEAM: _rule({ADMIN, VIEW, CLIENT}),
+    Action.ASSIGN: _rule({ADMIN}, "assign", _l("Only the body's administrators assign the team.")),
+    Action.VIEW_TIMELINE: _rule(STAFF_VIEW, None, _l("The audit trail is for the body's staff.")),
+    Action.VIEW_SCORE: _rule(STAFF_VIEW, None, _l("Levels are shown to the client in the report.")),
+    Action.VIEW_FINDINGS: _rule(
+        STAFF_VIEW, None, _l("Findings are shown to clients in the report.")
+    ),
+    Action.RECORD_FINDING: _rule({ASSESS}, "record_finding", _l("Only assessors record findings.")),
+    Action.VIEW_EVIDENCE: _rule({ADMIN, VIEW, CLIENT}),
+    Action.UPLOAD_EVIDENCE: _rule(
+        {CLIENT, ASSESS},
+        "upload_evidence",
+        _l("Only the client and the assessment team upload evidence."),
+    ),
+    Action.JUDGE_EVIDENCE: _rule({ASSESS}, "judge_evidence", _l("Only assessors judge evidence.")),
+    Action.VIEW_NONCONFORMITIES: _rule({ADMIN, VIEW, CLIENT}),
+    Action.RAISE_NC: _rule({ASSESS}, "raise_nc", _l("Only assessors raise nonconformities.")),
+    Action.ANSWER_NC: _rule(
+        {CLIENT, ASSESS}, "answer_nc", _l("Only the client answers a nonconformity.")
+    ),
+    Action.CLOSE_NC: _rule({ASSESS}, "verify_nc", _l("Only assessors close nonconformities.")),
+    Action.VIEW_REVIEWS: _rule(STAFF_VIEW, None, _l("Reviews are for the body's staff.")),
+    Action.REVIEW: _rule({REVIEW}, "review", _l("Only the technical reviewer reviews.")),
+    Action.VIEW_DECISION: _rule(
+        STAFF_VIEW, None, _l("The decision record is for the body's staff.")
+    ),
+    Action.DECIDE: _rule({DECIDE}, "decide", _l("Only the certification officer decides.")),
+    Action.VIEW_REPORTS: _rule({ADMIN, VIEW, CLIENT_FINAL}),
+    Action.REQUEST_REPORT: _rule(
+        STAFF_VIEW, None, _l("Only the body's staff on this engagement make reports.")
+    ),
+    Action.VIEW_CERTIFICATES: _rule({ADMIN, VIEW, CERTIFIER, CLIENT}),
+    Action.MANAGE_CERTIFICATES: _rule(
+        {DECIDE, CERTIFIER}, None, _l("Only a certification officer may do this.")
+    ),
+}
+
+# Transitions name who may make them in the same tokens (assessments.workflow.TRANSITIONS).
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The answer to "may this person do this here?": truthy when allowed, else the reason.
+
+    `by_state` tells a refusal because of the engagement's phase (the person may do it later:
+    HTTP 409) from one because of who the person is (HTTP 403)."""
+
+    allowed: bool
+    reason: str = ""
+    by_state: bool = False
+
+    def __bool__(self):
+        return self.allowed
+
+
+ALLOWED = Verdict(True)
+
+
+def _active(membership) -> bool:
+    return membership is not None and membership.is_active
+
+
+def standing(membership, engagement: Engagement) -> frozenset[str]:
+    """The tokens this membership holds on this engagement (one query for the team rows)."""
+    if not _active(membership) or membership.tenant_id != engagement.tenant_id:
+        return frozenset()
+    tokens = set()
+    if membership.is_client:
+        if membership.organization_id == engagement.organization_id:
+            if engagement.state != Engagement.State.DRAFT:
+                tokens.add(CLIENT)
+            if engagement.state == Engagement.State.CLOSED:
+                tokens.add(CLIENT_FINAL)
+        return frozenset(tokens)
+    tokens.update(
+        EngagementUserObjectPermission.objects.filter(
+            user_id=membership.user_id, content_object_id=engagement.pk
+        ).values_list("permission__codename", flat=True)
+    )
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        tokens.add(ADMIN)
+    if has_capability(membership, Capability.MANAGE_CERTIFICATES):
+        tokens.add(CERTIFIER)
+    return frozenset(tokens)
+
+
+def engagement_of(obj) -> Engagement:
+    return obj if isinstance(obj, Engagement) else obj.engagement
+
+
+def can(membership, action: Action, obj, *, tokens: frozenset | None = None) -> Verdict:
+    """May `membership` do `action` on `obj` (an engagement or anything of one) now?
+
+    Pass `tokens` (from `standing`) to answer many questions about one engagement with one query.
+    """
+    rule = RULES[action]
+    engagement = engagement_of(obj)
+    if tokens is None:
+        tokens = standing(membership, engagement)
+    if not tokens & rule.who:
+        return Verdict(False, str(rule.refusal or _("You may not do this on this engagement.")))
+    if rule.state_action:
+        blocked = workflow.state_allows(engagement, rule.state_action)
+        if blocked:
+            return Verdict(False, blocked, by_state=True)
+    return ALLOWED
+
+
+def require(membership, action: Action, obj, *, tokens: frozenset | None = None) -> None:
+    """Raise PermissionDenied (403) or, when only the phase forbids it, Conflict (409)."""
+    verdict = can(membership, action, obj, tokens=tokens)
+    if verdict:
+        return
+    if verdict.by_state:
+        raise Conflict(verdict.reason)
+    raise PermissionDenied(verdict.reason)
+
+
+def abilities(membership, engagement: Engagement, *, tokens=None) -> dict[str, bool]:
+    """Every action's answer for one engagement (one query), for pages that show buttons."""
+    if tokens is None:
+        tokens = standing(membership, engagement)
+    return {
+        action.value: bool(can(membership, action, engagement, tokens=tokens)) for action in Action
+    }
+
+
+def available_transitions(membership, engagement):
+    """[(transition, reason or None)] of the transitions this person may make from here."""
+    tokens = standing(membership, engagement)
+    return workflow.available_transitions(engagement, tokens)
+
+
+# --- Visibility, in SQL --------------------------------------------------------------------
+
+
+def engagements_where(membership, action: Action) -> QuerySet:
+    """The tenant's engagements on which `membership`'s standing satisfies the action's rule
+    (its `who`; the phase is not a matter of visibility)."""
+    queryset = Engagement.objects.all()
+    if not _active(membership):
+        return queryset.none()
+    who = RULES[action].who
+    if membership.is_client:
+        mine = Q(organization_id=membership.organization_id)
+        if CLIENT in who:
+            return queryset.filter(mine).exclude(state=Engagement.State.DRAFT)
+        if CLIENT_FINAL in who:
+            return queryset.filter(mine, state=Engagement.State.CLOSED)
+        return queryset.none()
+    if (ADMIN in who and has_capability(membership, Capability.MANAGE_ENGAGEMENTS)) or (
+        CERTIFIER in who and has_capability(membership, Capability.MANAGE_CERTIFICATES)
+    ):
+        return queryset
+    codenames = sorted(who & TEAM_TOKENS)
+    if not codenames:
+        return queryset.none()
+    return queryset.filter(
+        Exists(
+            EngagementUserObjectPermission.objects.filter(
+                content_object_id=OuterRef("pk"),
+                user_id=membership.user_id,
+                permission__codename__in=codenames,
+                permission__content_type__app_label="assessments",
+            )
+        )
+    )
+
+
+# What each kind of object needs to be seen, and how it reaches its engagement.
+VISIBILITY = {
+    Engagement: (Action.VIEW, "pk"),
+    Assignment: (Action.VIEW_TEAM, "engagement"),
+    Finding: (Action.VIEW_FINDINGS, "engagement"),
+    RequirementRating: (Action.VIEW_FINDINGS, "finding__engagement"),
+    Evidence: (Action.VIEW_EVIDENCE, "engagement"),
+    Nonconformity: (Action.VIEW_NONCONFORMITIES, "engagement"),
+    Review: (Action.VIEW_REVIEWS, "engagement"),
+    Decision: (Action.VIEW_DECISION, "engagement"),
+}
+
+
+def visible(membership, model) -> QuerySet:
+    """Rows of `model` (a kind of engagement object) this membership may see, filtered in SQL."""
+    action, path = VISIBILITY[model]
+    engagements = engagements_where(membership, action)
+    if model is Engagement:
+        return engagements
+    return model.objects.filter(**{f"{path}__in": engagements.values("pk")})
+
+
+def visible_through(membership, model, action: Action, path: str = "engagement") -> QuerySet:
+    """Rows of any model that hangs off an engagement, visible when `action` is allowed (for the
+    other apps: certificates and reports)."""
+    return model.objects.filter(
+        **{f"{path}__in": engagements_where(membership, action).values("pk")}
+    )
+
+
+def require_may_create_engagement(membership) -> None:
+    if not has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        raise PermissionDenied(_("Only the body's administrators open engagements."))
+
+
+# --- Conflicts of interest -----------------------------------------------------------------
+
+
+def may_declare_conflict(membership, *, for_user) -> Verdict:
+    """Staff declare their own conflicts; tenant admins record anyone's."""
+    if not _active(membership) or membership.is_client:
+        return Verdict(False, _("Conflicts of interest are declared by staff."))
+    if for_user.pk != membership.user_id and not has_capability(
+        membership, Capability.MANAGE_ENGAGEMENTS
+    ):
+        return Verdict(False, _("Only the body's administrators record another person's conflict."))
+    return ALLOWED
+
+
+def may_withdraw_conflict(membership, conflict) -> Verdict:
+    """A tenant admin withdraws any conflict; a person only one they declared themselves —
+    never one an administrator recorded for them."""
+    if not _active(membership) or membership.is_client:
+        return Verdict(False, _("Conflicts of interest are managed by staff."))
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        return ALLOWED
+    if conflict.user_id == membership.user_id and conflict.declared_by_id == membership.user_id:
+        return ALLOWED
+    return Verdict(False, _("Only the body's administrators withdraw this conflict of interest."))
+
+
+def conflicts_visible_to(membership):
+    from tenants.models import ConflictOfInterest
+
+    conflicts = ConflictOfInterest.objects.select_related("user", "organization", "declared_by")
+    if not _active(membership) or membership.is_client:
+        return conflicts.none()
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        return conflicts
+    return conflicts.filter(user_id=membership.user_id)

@@ -1,0 +1,37 @@
+"""Who sees and does what with certificates and reports: the access policy of this app.
+
+It is written in the terms of the assessments policy (docs/architecture.md, "Access policy"):
+a certificate or report belongs to an engagement, and the reader's standing on that engagement
+decides. Certification officers and tenant admins (the tenant capability MANAGE_CERTIFICATES)
+hold the whole register of their body; the team sees its engagement's; the client sees its
+organization's certificates, and its reports once the engagement is closed.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from assessments import policy as engagement_policy
+from assessments.policy import Action, Verdict
+from certificates.models import Certificate, Report
+
+
+def certificates_visible_to(membership) -> QuerySet:
+    return engagement_policy.visible_through(membership, Certificate, Action.VIEW_CERTIFICATES)
+
+
+def reports_visible_to(membership) -> QuerySet:
+    return engagement_policy.visible_through(membership, Report, Action.VIEW_REPORTS)
+
+
+def can_manage(membership, certificate_or_engagement) -> Verdict:
+    """Issue, suspend, reinstate, withdraw: the engagement's officer or a certifier."""
+    return engagement_policy.can(membership, Action.MANAGE_CERTIFICATES, certificate_or_engagement)
+
+
+def require_manage(membership, certificate_or_engagement) -> None:
+    engagement_policy.require(membership, Action.MANAGE_CERTIFICATES, certificate_or_engagement)
+
+
+def require_request_report(membership, engagement) -> None:
+    engagement_policy.require(membership, Action.REQUEST_REPORT, engagement)
