@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from tenants.access import require_capability
-from tenants.models import Membership, Organization, User
+from tenants.models import ConflictOfInterest, Membership, Organization, User
 from tenants.roles import Capability, is_client_role
+from tenants.signals import membership_changed
 
 ORGANIZATION_FIELDS = (
     "legal_name",
@@ -146,6 +147,7 @@ def add_member(*, tenant, by, email, role, display_name="", organization=None, r
             "display_name": [None, membership.display_name],
         },
     )
+    _record_client_conflict(membership=membership, by=by)
     if created:
         transaction.on_commit(lambda: send_welcome(user=user, request=request))
     return membership
@@ -199,8 +201,11 @@ def update_membership(
     if display_name is not None:
         new_values["display_name"] = display_name.strip()
     changes = audit.diff(membership, new_values, new_values)
-    previous = {"role": membership.role, "organization_id": membership.organization_id}
-    previous["is_active"] = membership.is_active
+    previous = {
+        "role": membership.role,
+        "organization_id": membership.organization_id,
+        "is_active": membership.is_active,
+    }
     for name, value in new_values.items():
         setattr(membership, name, value)
     membership.full_clean(exclude=["tenant", "user", "organization"], validate_constraints=False)
@@ -213,7 +218,40 @@ def update_membership(
             tenant=membership.tenant,
             changes=changes,
         )
+    _record_client_conflict(membership=membership, by=by)
+    if any(previous[name] != getattr(membership, name) for name in previous):
+        membership_changed.send(sender=Membership, membership=membership, by=by, previous=previous)
     return membership
+
+
+def _record_client_conflict(*, membership, by):
+    """A client person of an organization is conflicted with it (impartiality): recorded as a
+    declared conflict, so that it still holds if they later become staff of the body and it
+    is checked wherever conflicts are (assignment)."""
+    if not membership.is_client or membership.organization_id is None:
+        return
+    organization = membership.organization
+    already = ConflictOfInterest.objects.filter(
+        tenant=membership.tenant, user=membership.user, organization=organization, is_active=True
+    ).exists()
+    if already:
+        return
+    conflict = ConflictOfInterest.objects.create(
+        tenant=membership.tenant,
+        user=membership.user,
+        organization=organization,
+        reason=_("Client person of %(organization)s (%(role)s).")
+        % {"organization": organization.legal_name, "role": membership.get_role_display()},
+    )
+    audit.record(
+        verb="conflict.declared",
+        obj=conflict,
+        actor=by,
+        tenant=membership.tenant,
+        action="create",
+        changes={"organization": [None, organization.legal_name]},
+        data={"reason": conflict.reason},
+    )
 
 
 ACCOUNT_FIELDS = ("first_name", "last_name", "preferred_language")
