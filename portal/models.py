@@ -2,7 +2,9 @@
 
 Services write entries explicitly (`portal.audit.record`) in the transaction of the change they
 record, so bulk changes are recorded too. Entries cannot be updated or deleted through the ORM;
-on PostgreSQL a trigger refuses it in the database as well (migration 0002).
+on PostgreSQL a trigger refuses it in the database as well (migration 0002), and the role the
+application connects as has only INSERT and SELECT on the table and owns nothing, so it can
+neither TRUNCATE it nor disable the trigger (`manage.py grant_app_role`).
 """
 
 from auditlog.models import AbstractLogEntry, LogEntryManager

@@ -11,6 +11,7 @@ api_v1 = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("auth/token/", tenant_api_views.obtain_token, name="token"),
     path("me/", tenant_api_views.me, name="me"),
+    path("me/account/", tenant_api_views.my_account, name="my_account"),
     path("t/<slug:tenant>/", include("tenants.api.urls")),
     path("t/<slug:tenant>/", include("assessments.api.urls")),
     path("t/<slug:tenant>/", include("certificates.api.urls")),
@@ -20,6 +21,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("health/", views.health, name="health"),
+    path("account/", views.account, name="account"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -1,17 +1,49 @@
 """Pages that belong to no tenant: the dashboard, health and the error pages."""
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from portal.forms import submitted
+from tenants import services as tenant_services
+from tenants.forms import AccountForm
 from tenants.selectors import memberships_of
 
 
 @login_required
 def dashboard(request):
     return render(request, "portal/dashboard.html", {"memberships": memberships_of(request.user)})
+
+
+@login_required
+def account(request):
+    """My account: the person's own name and language, shared by every body they belong to."""
+    user = request.user
+    initial = {name: getattr(user, name) for name in tenant_services.ACCOUNT_FIELDS}
+    form = AccountForm(submitted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            tenant_services.update_account(user=user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your account is saved."))
+            response = redirect("account")
+            if user.preferred_language:
+                response.set_cookie(
+                    settings.LANGUAGE_COOKIE_NAME,
+                    user.preferred_language,
+                    samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                    secure=settings.LANGUAGE_COOKIE_SECURE,
+                    httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                )
+            return response
+    return render(request, "portal/account.html", {"form": form})
 
 
 def health(request):

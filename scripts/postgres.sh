@@ -20,6 +20,10 @@ case "${1:-start}" in
     fi
     as_pg psql -h 127.0.0.1 -p $PORT -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='assay'" | grep -q 1 \
       || as_pg psql -h 127.0.0.1 -p $PORT -U postgres -qc "CREATE ROLE assay LOGIN CREATEDB PASSWORD 'assay'"
+    # The application role the web and worker would connect as in production: it owns nothing
+    # and gets only the grants of `manage.py grant_app_role` (tests/test_audit_grants.py).
+    as_pg psql -h 127.0.0.1 -p $PORT -U postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname='assay_app'" | grep -q 1 \
+      || as_pg psql -h 127.0.0.1 -p $PORT -U postgres -qc "CREATE ROLE assay_app LOGIN PASSWORD 'assay_app'"
     as_pg psql -h 127.0.0.1 -p $PORT -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='assay'" | grep -q 1 \
       || as_pg psql -h 127.0.0.1 -p $PORT -U postgres -qc "CREATE DATABASE assay OWNER assay"
     echo "PostgreSQL on 127.0.0.1:$PORT (DATABASE_URL=postgres://assay:assay@127.0.0.1:$PORT/assay)"

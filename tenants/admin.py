@@ -41,5 +41,13 @@ class MembershipAdmin(admin.ModelAdmin):
     list_select_related = ["user", "tenant", "organization"]
     autocomplete_fields = ["user"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A role change or a deactivation has consequences on engagements (assignments and
+        # object permissions removed, audited) that only tenants.services.update_membership
+        # carries out: existing memberships are changed on the body's People page.
+        if obj is not None:
+            return ["user", "tenant", "role", "organization", "display_name", "is_active"]
+        return []
+
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from tenants.models import Organization
@@ -25,9 +26,15 @@ class OrganizationForm(forms.ModelForm):
 
 
 class MembershipForm(forms.Form):
+    """A body's side of a person: the membership only (the account is its owner's)."""
+
     email = forms.EmailField(label=_("Email address"))
-    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
-    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    display_name = forms.CharField(
+        label=_("Name in this body"),
+        max_length=150,
+        required=False,
+        help_text=_("Shown in this body's lists. The person sets their own name on My account."),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     organization = forms.ModelChoiceField(
         label=_("Organization"),
@@ -44,3 +51,15 @@ class MembershipForm(forms.Form):
             self.fields["email"].disabled = True
         else:
             del self.fields["is_active"]
+
+
+class AccountForm(forms.Form):
+    """What a person changes of their own account."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    preferred_language = forms.ChoiceField(
+        label=_("Language"),
+        choices=[("", _("As the browser asks")), *settings.LANGUAGES],
+        required=False,
+    )

@@ -166,6 +166,15 @@ class Membership(TenantOwned):
         related_name="memberships",
         verbose_name=_("organization"),
     )
+    # The account (email, name, password) belongs to its owner and is shared by every body the
+    # person is in; a body only sets what is its own, like this name shown in its lists.
+    display_name = models.CharField(
+        _("name in this body"),
+        max_length=150,
+        blank=True,
+        default="",
+        help_text=_("Shown in this body's lists; the person's own account is not changed."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

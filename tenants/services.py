@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from tenants.access import require_capability
-from tenants.models import Membership, Organization, User
+from tenants.models import ConflictOfInterest, Membership, Organization, User
 from tenants.roles import Capability, is_client_role
+from tenants.signals import membership_changed
 
 ORGANIZATION_FIELDS = (
     "legal_name",
@@ -104,13 +105,14 @@ def _check_membership(*, tenant, role, organization):
 
 
 @transaction.atomic
-def add_member(
-    *, tenant, by, email, role, first_name="", last_name="", organization=None, request=None
-):
+def add_member(*, tenant, by, email, role, display_name="", organization=None, request=None):
     """A tenant admin adds a person to the tenant with a role.
 
     The person's account is created if the email is new, and they are sent a link to choose a
-    password; an existing account (a person in another tenant too) is reused.
+    password; an existing account (a person in another tenant too) is reused as it is. The
+    body sets only the membership (role, organization, its own display name): the account's
+    name and language belong to the person, who sets them on *My account*, and the body is shown
+    nothing of an existing account beyond its email.
     """
     require_capability(by, Capability.MANAGE_MEMBERSHIPS)
     _check_membership(tenant=tenant, role=role, organization=organization)
@@ -118,13 +120,20 @@ def add_member(
     user = User.objects.filter(email=email).first()
     created = user is None
     if created:
-        user = User(email=email, first_name=first_name, last_name=last_name)
+        user = User(email=email)
         user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
     elif Membership.objects.filter(tenant=tenant, user=user).exists():
         raise ValidationError({"email": _("This person is already a member of this body.")})
-    membership = Membership(tenant=tenant, user=user, role=role, organization=organization)
+    membership = Membership(
+        tenant=tenant,
+        user=user,
+        role=role,
+        organization=organization,
+        display_name=(display_name or "").strip(),
+    )
+    membership.full_clean(exclude=["tenant", "user", "organization"], validate_constraints=False)
     membership.save()
     audit.record(
         verb="membership.created",
@@ -132,8 +141,13 @@ def add_member(
         actor=by,
         tenant=tenant,
         action="create",
-        changes={"role": [None, role], "organization": [None, audit.text(organization)]},
+        changes={
+            "role": [None, role],
+            "organization": [None, audit.text(organization)],
+            "display_name": [None, membership.display_name],
+        },
     )
+    _record_client_conflict(membership=membership, by=by)
     if created:
         transaction.on_commit(lambda: send_welcome(user=user, request=request))
     return membership
@@ -159,12 +173,16 @@ def send_welcome(*, user, request=None):
 
 @transaction.atomic
 def update_membership(
-    *, membership, by, role=None, organization=None, is_active=None, first_name=None, last_name=None
+    *, membership, by, role=None, organization=None, is_active=None, display_name=None
 ):
-    """A tenant admin changes a person's role, organization or active flag.
+    """A tenant admin changes a person's role, organization, display name or active flag.
 
-    People are deactivated, never deleted: their past actions in engagements stay attributed.
-    An admin cannot demote or deactivate themselves, so a tenant never locks itself out.
+    Only the membership changes: the person's account (name, email, password) is theirs and is
+    shared with the other bodies they belong to. People are deactivated, never deleted: their
+    past actions in engagements stay attributed. An admin cannot demote or deactivate
+    themselves, so a tenant never locks itself out. Receivers of `membership_changed` (the
+    assessments app takes the person off engagements their new role no longer allows) run in
+    this transaction, so the change and its consequences commit or fail together.
     """
     require_capability(by, Capability.MANAGE_MEMBERSHIPS)
     role = membership.role if role is None else role
@@ -180,11 +198,17 @@ def update_membership(
     new_values = {"role": role, "organization": organization}
     if is_active is not None:
         new_values["is_active"] = is_active
+    if display_name is not None:
+        new_values["display_name"] = display_name.strip()
     changes = audit.diff(membership, new_values, new_values)
-    membership.role = role
-    membership.organization = organization
-    if is_active is not None:
-        membership.is_active = is_active
+    previous = {
+        "role": membership.role,
+        "organization_id": membership.organization_id,
+        "is_active": membership.is_active,
+    }
+    for name, value in new_values.items():
+        setattr(membership, name, value)
+    membership.full_clean(exclude=["tenant", "user", "organization"], validate_constraints=False)
     membership.save()
     if changes:
         audit.record(
@@ -194,12 +218,65 @@ def update_membership(
             tenant=membership.tenant,
             changes=changes,
         )
-    user = membership.user
-    if first_name is not None or last_name is not None:
-        user.first_name = user.first_name if first_name is None else first_name
-        user.last_name = user.last_name if last_name is None else last_name
-        user.save(update_fields=["first_name", "last_name"])
+    _record_client_conflict(membership=membership, by=by)
+    if any(previous[name] != getattr(membership, name) for name in previous):
+        membership_changed.send(sender=Membership, membership=membership, by=by, previous=previous)
     return membership
+
+
+def _record_client_conflict(*, membership, by):
+    """A client person of an organization is conflicted with it (impartiality): recorded as a
+    declared conflict, so that it still holds if they later become staff of the body and it
+    is checked wherever conflicts are (assignment)."""
+    if not membership.is_client or membership.organization_id is None:
+        return
+    organization = membership.organization
+    already = ConflictOfInterest.objects.filter(
+        tenant=membership.tenant, user=membership.user, organization=organization, is_active=True
+    ).exists()
+    if already:
+        return
+    conflict = ConflictOfInterest.objects.create(
+        tenant=membership.tenant,
+        user=membership.user,
+        organization=organization,
+        reason=_("Client person of %(organization)s (%(role)s).")
+        % {"organization": organization.legal_name, "role": membership.get_role_display()},
+    )
+    audit.record(
+        verb="conflict.declared",
+        obj=conflict,
+        actor=by,
+        tenant=membership.tenant,
+        action="create",
+        changes={"organization": [None, organization.legal_name]},
+        data={"reason": conflict.reason},
+    )
+
+
+ACCOUNT_FIELDS = ("first_name", "last_name", "preferred_language")
+
+
+@transaction.atomic
+def update_account(*, user, **fields):
+    """A person changes their own account: name and preferred language.
+
+    Nobody else does (a body changes only its memberships): the account is shared by every body
+    the person belongs to. The change is audited without a tenant, as it belongs to none.
+    """
+    values = {name: (value or "").strip() for name, value in _only(fields, ACCOUNT_FIELDS).items()}
+    language = values.get("preferred_language")
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"preferred_language": _("Choose one of the offered languages.")})
+    changes = audit.diff(user, values, values)
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.full_clean(exclude=["password"], validate_unique=False)
+    if values:
+        user.save(update_fields=list(values))
+    if changes:
+        audit.record(verb="account.updated", obj=user, actor=user, tenant=None, changes=changes)
+    return user
 
 
 def _only(fields, allowed):

@@ -151,8 +151,7 @@ def membership_edit(request, membership_id):
     organizations = selectors.organizations_visible_to(request.membership)
     initial = {
         "email": membership.user.email,
-        "first_name": membership.user.first_name,
-        "last_name": membership.user.last_name,
+        "display_name": membership.display_name,
         "role": membership.role,
         "organization": membership.organization,
         "is_active": membership.is_active,
@@ -169,8 +168,7 @@ def membership_edit(request, membership_id):
                 role=data["role"],
                 organization=data["organization"],
                 is_active=data["is_active"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
+                display_name=data["display_name"],
             )
         except ValidationError as error:
             form.add_error(None, error)

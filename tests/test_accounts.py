@@ -111,3 +111,49 @@ def test_chinese_interface(client_for, admin_membership, tenant):
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/"})
     page = client.get(f"/t/{tenant.slug}/").content.decode()
     assert "客户组织" in page
+
+
+def test_a_person_changes_their_own_name_and_language_on_my_account(client_for, member):
+    from portal.models import AuditEntry
+    from tenants.models import User
+
+    membership = member(Role.ASSESSOR)
+    client = client_for(membership)
+    url = reverse("account")
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"first_name": "Mei", "last_name": "Li", "preferred_language": "zh-hans"}
+    )
+    assert response.status_code == 302
+    user = User.objects.get(pk=membership.user.pk)
+    assert (user.first_name, user.last_name, user.preferred_language) == ("Mei", "Li", "zh-hans")
+    entry = AuditEntry.objects.get(verb="account.updated")
+    assert entry.actor == user and entry.tenant is None
+    assert entry.changes["first_name"][1] == "Mei"
+
+
+def test_my_account_needs_a_login(client, db):
+    response = client.get(reverse("account"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_person_changes_their_own_name_through_the_api(api_for, member):
+    from tenants.models import User
+
+    membership = member(Role.CLIENT_ADMIN)
+    api = api_for(membership)
+    response = api.patch(
+        "/api/v1/me/account/", {"first_name": "Mei", "email": "x@evil.test"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["first_name"] == "Mei"
+    user = User.objects.get(pk=membership.user.pk)
+    assert user.first_name == "Mei" and user.email == membership.user.email
+
+
+def test_an_unknown_language_on_my_account_is_a_400_naming_the_field(api_for, member):
+    response = api_for(member(Role.ASSESSOR)).patch(
+        "/api/v1/me/account/", {"preferred_language": "xx"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "preferred_language" in response.json()

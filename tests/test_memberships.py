@@ -120,3 +120,96 @@ def test_people_page_uses_a_constant_number_of_queries(
         MembershipFactory(tenant=tenant, role=Role.CLIENT_CONTRIBUTOR)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def _audit_count(tenant=None):
+    from portal.models import AuditEntry
+
+    entries = AuditEntry.objects.all()
+    return entries.filter(tenant=tenant).count() if tenant else entries.count()
+
+
+def test_admin_of_one_body_cannot_change_the_name_of_a_person_of_another_body_through_the_api(
+    tenant, other_tenant, admin_membership, api_for, in_scope
+):
+    elsewhere = MembershipFactory(tenant=other_tenant, role=Role.ASSESSOR)
+    here = MembershipFactory(tenant=tenant, user=elsewhere.user, role=Role.ASSESSOR)
+    before = User.objects.values().get(pk=here.user.pk)
+    entries = _audit_count()
+    response = api_for(admin_membership).patch(
+        _api(tenant, here.pk), {"first_name": "Mallory", "last_name": "Renamed"}, format="json"
+    )
+    assert response.status_code == 403
+    assert User.objects.values().get(pk=here.user.pk) == before
+    assert _audit_count() == entries
+
+
+def test_admin_of_one_body_cannot_change_the_name_of_a_person_of_another_body_on_the_web(
+    tenant, other_tenant, admin_membership, client_for
+):
+    elsewhere = MembershipFactory(tenant=other_tenant, role=Role.ASSESSOR)
+    here = MembershipFactory(tenant=tenant, user=elsewhere.user, role=Role.ASSESSOR)
+    before = User.objects.values().get(pk=here.user.pk)
+    url = reverse("tenants:membership_edit", args=[tenant.slug, here.pk])
+    client = client_for(admin_membership)
+    assert 'name="first_name"' not in client.get(url).content.decode()
+    client.post(
+        url,
+        {"role": Role.ASSESSOR, "is_active": "on", "first_name": "Mallory", "last_name": "R"},
+    )
+    assert User.objects.values().get(pk=here.user.pk) == before
+
+
+def test_adding_an_existing_account_shows_the_body_none_of_its_personal_data(
+    tenant, other_tenant, admin_membership, api_for, client_for
+):
+    elsewhere = MembershipFactory(
+        tenant=other_tenant,
+        role=Role.ASSESSOR,
+        user__first_name="Privatefirst",
+        user__last_name="Privatelast",
+    )
+    response = api_for(admin_membership).post(
+        _api(tenant), {"email": elsewhere.user.email, "role": Role.REVIEWER}, format="json"
+    )
+    assert response.status_code == 201
+    listing = api_for(admin_membership).get(_api(tenant)).content.decode()
+    page = client_for(admin_membership).get(reverse("tenants:membership_list", args=[tenant.slug]))
+    for shown in (response.content.decode(), listing, page.content.decode()):
+        assert "Privatefirst" not in shown and "Privatelast" not in shown
+
+
+def test_a_body_local_display_name_shows_in_that_body_only_and_is_audited(
+    tenant, other_tenant, admin_membership, api_for, client_for, in_scope
+):
+    elsewhere = MembershipFactory(tenant=other_tenant, role=Role.ASSESSOR)
+    here = MembershipFactory(tenant=tenant, user=elsewhere.user, role=Role.ASSESSOR)
+    before = User.objects.values().get(pk=here.user.pk)
+    response = api_for(admin_membership).patch(
+        _api(tenant, here.pk), {"display_name": "Dr. Wang (QA)"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "Dr. Wang (QA)"
+    assert User.objects.values().get(pk=here.user.pk) == before
+    page = client_for(admin_membership).get(reverse("tenants:membership_list", args=[tenant.slug]))
+    assert "Dr. Wang (QA)" in page.content.decode()
+    with in_scope(other_tenant):
+        assert Membership.objects.get(pk=elsewhere.pk).display_name == ""
+    from portal.models import AuditEntry
+
+    entry = AuditEntry.objects.filter(verb="membership.updated", tenant=tenant).last()
+    assert entry.changes["display_name"] == ["", "Dr. Wang (QA)"]
+
+
+def test_every_membership_change_is_audited(tenant, admin_membership, member, api_for):
+    assessor = member(Role.ASSESSOR)
+    api = api_for(admin_membership)
+    api.patch(_api(tenant, assessor.pk), {"role": Role.REVIEWER}, format="json")
+    api.patch(_api(tenant, assessor.pk), {"is_active": False}, format="json")
+    from portal.models import AuditEntry
+
+    changes = [
+        e.changes
+        for e in AuditEntry.objects.filter(verb="membership.updated", tenant=tenant).order_by("pk")
+    ]
+    assert changes == [{"role": ["assessor", "reviewer"]}, {"is_active": ["True", "False"]}]

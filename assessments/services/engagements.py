@@ -335,3 +335,40 @@ def withdraw_conflict(*, conflict, by):
         changes={"is_active": ["True", "False"]},
     )
     return conflict
+
+
+@transaction.atomic
+def remove_assignments_of(*, membership, by, reason):
+    """Take a person off the engagements their membership no longer allows, at once.
+
+    Called when a membership changes (assessments/receivers.py), in the transaction of the
+    change. An inactive membership or a client role holds no assignment of the body; a staff
+    member keeps only the engagements of clients they have no active conflict of interest with
+    (impartiality, checked again). Each removal revokes the object permissions and writes an
+    audit entry on its engagement, as unassigning does. Returns the removed assignments.
+    """
+    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    assignments = Assignment.objects.filter(
+        tenant=membership.tenant, user=membership.user
+    ).select_related("engagement", "user")
+    if membership.is_active and is_staff_role(membership.role):
+        conflicted = ConflictOfInterest.objects.filter(
+            tenant=membership.tenant, user=membership.user, is_active=True
+        ).values("organization_id")
+        assignments = assignments.filter(engagement__organization_id__in=conflicted)
+    removed = list(assignments)
+    for assignment in removed:
+        engagement = assignment.engagement
+        perms.revoke_for_assignment(assignment)
+        audit.record(
+            verb="assignment.removed",
+            obj=assignment,
+            actor=by,
+            tenant=engagement.tenant,
+            engagement=engagement,
+            action="delete",
+            changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
+            data={"reason": reason},
+        )
+        assignment.delete()
+    return removed

@@ -1,7 +1,8 @@
+from django.conf import settings
 from rest_framework import serializers
 
 from tenants.api.fields import TenantRelatedField
-from tenants.models import Membership, Organization
+from tenants.models import Membership, Organization, User
 from tenants.roles import Role
 
 
@@ -27,9 +28,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 
 class MembershipSerializer(serializers.ModelSerializer):
+    """A body's view of a person: the membership and the account's email, nothing more of the
+    account (its name and language are the person's, see AccountSerializer)."""
+
     email = serializers.EmailField(source="user.email")
-    first_name = serializers.CharField(source="user.first_name", required=False, allow_blank=True)
-    last_name = serializers.CharField(source="user.last_name", required=False, allow_blank=True)
+    display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Role.choices)
     organization = TenantRelatedField(model=Organization, required=False, allow_null=True)
 
@@ -38,8 +41,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "email",
-            "first_name",
-            "last_name",
+            "display_name",
             "role",
             "organization",
             "is_active",
@@ -50,6 +52,19 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class MembershipUpdateSerializer(MembershipSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    """The caller's own account; the email is the login and is not changed here."""
+
+    preferred_language = serializers.ChoiceField(
+        choices=[("", ""), *settings.LANGUAGES], required=False, allow_blank=True
+    )
+
+    class Meta:
+        model = User
+        fields = ["email", "first_name", "last_name", "preferred_language"]
+        read_only_fields = ["email"]
 
 
 class MyMembershipSerializer(serializers.ModelSerializer):

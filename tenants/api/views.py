@@ -2,17 +2,19 @@
 
 import django_filters
 from django.contrib.auth import authenticate
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from tenants import selectors, services
 from tenants.api.serializers import (
+    AccountSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
     MyMembershipSerializer,
@@ -83,7 +85,7 @@ class MembershipViewSet(
     """People of the tenant and their roles. People are deactivated, never deleted."""
 
     filterset_class = MembershipFilter
-    search_fields = ["user__email", "user__first_name", "user__last_name"]
+    search_fields = ["user__email", "display_name"]
     ordering_fields = ["user__email", "created_at", "id"]
     ordering = ["user__email", "id"]
     lookup_value_regex = r"\d+"
@@ -100,30 +102,37 @@ class MembershipViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        user = data.get("user", {})
         serializer.instance = services.add_member(
             tenant=self.request.tenant,
             by=self.request.membership,
-            email=user["email"],
-            first_name=user.get("first_name", ""),
-            last_name=user.get("last_name", ""),
+            email=data["user"]["email"],
+            display_name=data.get("display_name", ""),
             role=data["role"],
             organization=data.get("organization"),
             request=self.request._request,
         )
 
     def perform_update(self, serializer):
+        # The account's name belongs to the person and is shared with the other bodies they
+        # are in: asking to change it here is refused, not silently ignored.
+        asked = sorted(ACCOUNT_ONLY_FIELDS & set(self.request.data))
+        if asked:
+            raise PermissionDenied(
+                _("Only the person changes their own %(fields)s, on My account.")
+                % {"fields": ", ".join(asked)}
+            )
         data = serializer.validated_data
-        user = data.get("user", {})
         serializer.instance = services.update_membership(
             membership=serializer.instance,
             by=self.request.membership,
             role=data.get("role"),
             organization=data.get("organization"),
             is_active=data.get("is_active"),
-            first_name=user.get("first_name"),
-            last_name=user.get("last_name"),
+            display_name=data.get("display_name"),
         )
+
+
+ACCOUNT_ONLY_FIELDS = frozenset({"first_name", "last_name", "preferred_language", "password"})
 
 
 @extend_schema(responses=MyMembershipSerializer(many=True))
@@ -133,6 +142,18 @@ def me(request):
     """The assessment bodies the caller belongs to, with their role in each."""
     memberships = selectors.memberships_of(request.user)
     return Response(MyMembershipSerializer(memberships, many=True).data)
+
+
+@extend_schema(request=AccountSerializer, responses=AccountSerializer)
+@api_view(["GET", "PATCH"])
+@permission_classes([IsAuthenticated])
+def my_account(request):
+    """The caller's own account: read it, or change their name and preferred language."""
+    if request.method == "PATCH":
+        serializer = AccountSerializer(request.user, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_account(user=request.user, **serializer.validated_data)
+    return Response(AccountSerializer(request.user).data)
 
 
 @extend_schema(
