@@ -27,7 +27,7 @@ from enum import StrEnum
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 
 from assessments import workflow
 from assessments.models import (
@@ -100,41 +100,59 @@ STAFF_VIEW = {ADMIN, VIEW}
 # live score, reviews, the decision record or the audit trail (those reach them in the report).
 RULES: dict[Action, Rule] = {
     Action.VIEW: _rule({ADMIN, VIEW, CLIENT}),
-    Action.EDIT: _rule({ADMIN}, "edit", _l("Only the body's administrators change engagements.")),
-    Action.VIEW_TEAM: _rule({ADMIN, VIEW, CLIENT}),
-    Action.ASSIGN: _rule({ADMIN}, "assign", _l("Only the body's administrators assign the team.")),
-    Action.VIEW_TIMELINE: _rule(STAFF_VIEW, None, _l("The audit trail is for the body's staff.")),
-    Action.VIEW_SCORE: _rule(STAFF_VIEW, None, _l("Levels are shown to the client in the report.")),
-    Action.VIEW_FINDINGS: _rule(
-        STAFF_VIEW, None, _l("Findings are shown to clients in the report.")
+    Action.EDIT: _rule(
+        {ADMIN}, "edit", gettext_lazy("Only the body's administrators change engagements.")
     ),
-    Action.RECORD_FINDING: _rule({ASSESS}, "record_finding", _l("Only assessors record findings.")),
+    Action.VIEW_TEAM: _rule({ADMIN, VIEW, CLIENT}),
+    Action.ASSIGN: _rule(
+        {ADMIN}, "assign", gettext_lazy("Only the body's administrators assign the team.")
+    ),
+    Action.VIEW_TIMELINE: _rule(
+        STAFF_VIEW, None, gettext_lazy("The audit trail is for the body's staff.")
+    ),
+    Action.VIEW_SCORE: _rule(
+        STAFF_VIEW, None, gettext_lazy("Levels are shown to the client in the report.")
+    ),
+    Action.VIEW_FINDINGS: _rule(
+        STAFF_VIEW, None, gettext_lazy("Findings are shown to clients in the report.")
+    ),
+    Action.RECORD_FINDING: _rule(
+        {ASSESS}, "record_finding", gettext_lazy("Only assessors record findings.")
+    ),
     Action.VIEW_EVIDENCE: _rule({ADMIN, VIEW, CLIENT}),
     Action.UPLOAD_EVIDENCE: _rule(
         {CLIENT, ASSESS},
         "upload_evidence",
-        _l("Only the client and the assessment team upload evidence."),
+        gettext_lazy("Only the client and the assessment team upload evidence."),
     ),
-    Action.JUDGE_EVIDENCE: _rule({ASSESS}, "judge_evidence", _l("Only assessors judge evidence.")),
+    Action.JUDGE_EVIDENCE: _rule(
+        {ASSESS}, "judge_evidence", gettext_lazy("Only assessors judge evidence.")
+    ),
     Action.VIEW_NONCONFORMITIES: _rule({ADMIN, VIEW, CLIENT}),
-    Action.RAISE_NC: _rule({ASSESS}, "raise_nc", _l("Only assessors raise nonconformities.")),
+    Action.RAISE_NC: _rule(
+        {ASSESS}, "raise_nc", gettext_lazy("Only assessors raise nonconformities.")
+    ),
     Action.ANSWER_NC: _rule(
-        {CLIENT, ASSESS}, "answer_nc", _l("Only the client answers a nonconformity.")
+        {CLIENT, ASSESS}, "answer_nc", gettext_lazy("Only the client answers a nonconformity.")
     ),
-    Action.CLOSE_NC: _rule({ASSESS}, "verify_nc", _l("Only assessors close nonconformities.")),
-    Action.VIEW_REVIEWS: _rule(STAFF_VIEW, None, _l("Reviews are for the body's staff.")),
-    Action.REVIEW: _rule({REVIEW}, "review", _l("Only the technical reviewer reviews.")),
+    Action.CLOSE_NC: _rule(
+        {ASSESS}, "verify_nc", gettext_lazy("Only assessors close nonconformities.")
+    ),
+    Action.VIEW_REVIEWS: _rule(STAFF_VIEW, None, gettext_lazy("Reviews are for the body's staff.")),
+    Action.REVIEW: _rule({REVIEW}, "review", gettext_lazy("Only the technical reviewer reviews.")),
     Action.VIEW_DECISION: _rule(
-        STAFF_VIEW, None, _l("The decision record is for the body's staff.")
+        STAFF_VIEW, None, gettext_lazy("The decision record is for the body's staff.")
     ),
-    Action.DECIDE: _rule({DECIDE}, "decide", _l("Only the certification officer decides.")),
+    Action.DECIDE: _rule(
+        {DECIDE}, "decide", gettext_lazy("Only the certification officer decides.")
+    ),
     Action.VIEW_REPORTS: _rule({ADMIN, VIEW, CLIENT_FINAL}),
     Action.REQUEST_REPORT: _rule(
-        STAFF_VIEW, None, _l("Only the body's staff on this engagement make reports.")
+        STAFF_VIEW, None, gettext_lazy("Only the body's staff on this engagement make reports.")
     ),
     Action.VIEW_CERTIFICATES: _rule({ADMIN, VIEW, CERTIFIER, CLIENT}),
     Action.MANAGE_CERTIFICATES: _rule(
-        {DECIDE, CERTIFIER}, None, _l("Only a certification officer may do this.")
+        {DECIDE, CERTIFIER}, None, gettext_lazy("Only a certification officer may do this.")
     ),
 }
 

@@ -13,7 +13,7 @@ from portal import audit
 from portal.errors import Conflict
 from tenants.models import ConflictOfInterest, Membership
 from tenants.numbering import next_number
-from tenants.roles import is_staff_role
+from tenants.roles import Capability, has_capability, is_staff_role
 
 
 def _items_in_scope(version, domain_ids, item_ids):
@@ -347,7 +347,8 @@ def remove_assignments_of(*, membership, by, reason):
     (impartiality, checked again). Each removal revokes the object permissions and writes an
     audit entry on its engagement, as unassigning does. Returns the removed assignments.
     """
-    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    if not has_capability(by, Capability.MANAGE_MEMBERSHIPS):
+        raise PermissionDenied(_("Your role in this assessment body does not allow this."))
     assignments = Assignment.objects.filter(
         tenant=membership.tenant, user=membership.user
     ).select_related("engagement", "user")

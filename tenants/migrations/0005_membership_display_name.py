@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0003_tenant_signing'),
+        ('tenants', '0004_conflict_declared_by'),
     ]
 
     operations = [
