@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "tenants.roles.Role",
         "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
         "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
+        "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
+        "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
     },
     # Swagger UI served from our own static files: no CDN, no network.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -133,3 +133,15 @@ def test_published_versions_cannot_be_deleted_but_drafts_can(tenant, admin_membe
     client.post(_url(tenant, "version_delete", published.pk))
     with scopes_disabled():
         assert ModelVersion.objects.filter(pk=published.pk).exists()
+
+
+def test_publishing_twice_says_why_and_changes_nothing(tenant, admin_membership, client_for):
+    version = make_model_version(model=MaturityModelFactory(tenant=tenant))
+    with scopes_disabled():
+        published_at = ModelVersion.objects.get(pk=version.pk).published_at
+    response = client_for(admin_membership).post(
+        _url(tenant, "version_publish", version.pk), follow=True
+    )
+    assert "published already" in response.content.decode()
+    with scopes_disabled():
+        assert ModelVersion.objects.get(pk=version.pk).published_at == published_at

@@ -8,6 +8,18 @@ from assessments.models import CapabilityItem, Domain, LevelRequirement, Maturit
 from tenants.roles import Capability, has_capability
 
 
+def may_manage_models(membership, tenant) -> bool:
+    """The one rule for writing to the library (upload, publish, delete a draft), used by the
+    services, the web pages and the API alike: an active member with MANAGE_MODELS manages the
+    models of their own tenant, never another's and never a global model (those are managed by
+    platform code: management commands and the Django admin)."""
+    return (
+        tenant is not None
+        and has_capability(membership, Capability.MANAGE_MODELS)
+        and membership.tenant_id == tenant.pk
+    )
+
+
 def versions_visible_to(membership):
     """Published global versions and the tenant's own; drafts only to those managing models."""
     queryset = ModelVersion.objects.select_related("model")

@@ -27,8 +27,9 @@ from assessments.models import (
     MaturityModel,
     ModelVersion,
 )
+from assessments.selectors.library import may_manage_models
 from portal import audit
-from tenants.roles import Capability, has_capability
+from portal.errors import Conflict
 
 BATCH_SIZE = 500
 
@@ -40,7 +41,7 @@ def _check_may_manage(by, tenant):
         if by is not None:
             raise PermissionDenied(_("Only platform administrators manage global models."))
         return
-    if not has_capability(by, Capability.MANAGE_MODELS) or by.tenant_id != tenant.pk:
+    if not may_manage_models(by, tenant):
         raise PermissionDenied(_("Your role does not allow managing models."))
 
 
@@ -188,7 +189,7 @@ def publish_version(*, version, by=None) -> ModelVersion:
     _check_may_manage(by, version.tenant)
     version = ModelVersion.objects.with_scopes_disabled().select_for_update().get(pk=version.pk)
     if version.is_published:
-        raise ValidationError(_("This version is published already."))
+        raise Conflict(_("This version is published already."))
     version.status = ModelVersion.Status.PUBLISHED
     version.published_at = timezone.now()
     version.save(update_fields=["status", "published_at"])
@@ -208,7 +209,7 @@ def delete_draft(*, version, by=None) -> None:
     """Delete a draft uploaded by mistake. Published versions are never deleted."""
     _check_may_manage(by, version.tenant)
     if version.is_published:
-        raise ValidationError(_("A published version is never deleted."))
+        raise Conflict(_("A published version is never deleted."))
     if version.tenant is not None:
         audit.record(
             verb="model.draft_deleted",

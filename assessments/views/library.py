@@ -1,7 +1,7 @@
 """Web pages of the model library: browse, compare, and (tenant admins) upload and publish."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,8 +11,7 @@ from assessments.forms.library import ModelUploadForm
 from assessments.model_format import ModelFormatError, load_model
 from assessments.selectors import library as selectors
 from assessments.services import library as services
-from tenants.access import require_capability
-from tenants.roles import Capability
+from portal.errors import Conflict
 
 
 def model_list(request):
@@ -84,7 +83,8 @@ def version_export(request, version_id):
 
 
 def model_upload(request):
-    require_capability(request.membership, Capability.MANAGE_MODELS)
+    if not selectors.may_manage_models(request.membership, request.tenant):
+        raise PermissionDenied(_("Your role does not allow managing models."))
     posted = request.method == "POST"
     form = ModelUploadForm(request.POST if posted else None, request.FILES if posted else None)
     problems = []
@@ -118,8 +118,8 @@ def version_publish(request, version_id):
     version = _version(request, version_id)
     try:
         services.publish_version(version=version, by=request.membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Conflict as error:
+        messages.error(request, error.message)
     else:
         messages.success(request, _("Version published. It can no longer be changed."))
     return redirect("assessments:version_detail", request.tenant.slug, version.pk)
@@ -130,8 +130,8 @@ def version_delete(request, version_id):
     version = _version(request, version_id)
     try:
         services.delete_draft(version=version, by=request.membership)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+    except Conflict as error:
+        messages.error(request, error.message)
         return redirect("assessments:version_detail", request.tenant.slug, version.pk)
     messages.success(request, _("Draft deleted."))
     return redirect("assessments:model_list", request.tenant.slug)

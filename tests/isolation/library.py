@@ -20,7 +20,10 @@ def populate(world, tenant_b, canary):
 MAKERS = {
     "version_id": lambda world: world["b_version"].pk,
     "api:model-detail/pk": lambda world: world["b_model"].pk,
-    "api:modelversion-detail/pk": lambda world: world["b_version"].pk,
+    **{
+        f"api:modelversion-{name}/pk": lambda world: world["b_version"].pk
+        for name in ("detail", "publish", "tree", "export", "compare")
+    },
     "api:domain-detail/pk": lambda world: world["b_domain"].pk,
     "api:item-detail/pk": lambda world: world["b_item"].pk,
     "api:requirement-detail/pk": lambda world: world["b_requirement"].pk,
