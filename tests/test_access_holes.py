@@ -106,3 +106,28 @@ def test_a_huge_id_in_a_filter_or_a_write_is_a_400_not_a_500(tenant, api_for):
         format="json",
     )
     assert written.status_code == 400 and "engagement" in written.json()
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [("model-versions", "model"), ("items", "version"), ("requirements", "item")],
+)
+def test_library_filters_answer_another_bodys_id_like_a_missing_one(
+    tenant, other_tenant, api_for, member, path, name
+):
+    from assessments.models import CapabilityItem
+    from tests.factories_assessments import make_model_version
+
+    theirs = make_model_version(tenant=other_tenant)
+    with scope(tenant=other_tenant):
+        ids = {
+            "model": theirs.model_id,
+            "version": theirs.pk,
+            "item": CapabilityItem.objects.filter(version=theirs).first().pk,
+        }
+    api = api_for(member("tenant_admin"))
+    answers = [
+        api.get(f"/api/v1/t/{tenant.slug}/{path}/", {name: value}).status_code
+        for value in (ids[name], 10_000_000)
+    ]
+    assert answers == [400, 400]

@@ -221,6 +221,31 @@ class ComparisonSerializer(serializers.Serializer):
         return fields
 
 
+def _versions(request):
+    return (
+        selectors.versions_visible_to(request.membership)
+        if request
+        else ModelVersion.objects.none()
+    )
+
+
+def _models(request):
+    if request is None:
+        return MaturityModel.objects.none()
+    return MaturityModel.objects.filter(pk__in=_versions(request).values("model_id"))
+
+
+def _domains(request):
+    return Domain.objects.filter(version__in=_versions(request).values("pk"))
+
+
+def _items(request):
+    return CapabilityItem.objects.filter(version__in=_versions(request).values("pk"))
+
+
+# Class creation inspects the default managers, outside any scope; the choices of each foreign-
+# key filter come from a callable run per request, inside the tenant scope and the caller's
+# visibility, so another body's id is refused like a missing one (docs/architecture.md).
 with scopes_disabled():
 
     class MaturityModelFilter(django_filters.FilterSet):
@@ -232,22 +257,32 @@ with scopes_disabled():
 
     class ModelVersionFilter(django_filters.FilterSet):
         code = django_filters.CharFilter(field_name="model__code")
+        model = django_filters.ModelChoiceFilter(queryset=_models)
 
         class Meta:
             model = ModelVersion
             fields = ["model", "status", "version"]
 
-    class DomainFilter(django_filters.FilterSet):
+    class VersionContentFilter(django_filters.FilterSet):
+        version = django_filters.ModelChoiceFilter(queryset=_versions)
+
+    class DomainFilter(VersionContentFilter):
+        parent = django_filters.ModelChoiceFilter(queryset=_domains)
+
         class Meta:
             model = Domain
             fields = ["version", "parent", "depth", "code"]
 
-    class CapabilityItemFilter(django_filters.FilterSet):
+    class CapabilityItemFilter(VersionContentFilter):
+        domain = django_filters.ModelChoiceFilter(queryset=_domains)
+
         class Meta:
             model = CapabilityItem
             fields = ["version", "domain", "code"]
 
-    class LevelRequirementFilter(django_filters.FilterSet):
+    class LevelRequirementFilter(VersionContentFilter):
+        item = django_filters.ModelChoiceFilter(queryset=_items)
+
         class Meta:
             model = LevelRequirement
             fields = ["version", "item", "level", "code"]
