@@ -1,6 +1,5 @@
 """API of engagements, their team, workflow steps, timeline and score; conflicts of interest."""
 
-import django_filters
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
@@ -14,6 +13,7 @@ from assessments.models import Assignment, Engagement, ModelVersion
 from assessments.selectors import engagements as selectors
 from assessments.selectors.work import engagement_score
 from assessments.services import engagements as services
+from portal.api import FilterSet, ModelChoiceFilter
 from tenants.api.fields import TenantRelatedField
 from tenants.models import ConflictOfInterest, Organization
 from tenants.roles import Capability, has_capability
@@ -110,16 +110,14 @@ class TransitionSerializer(serializers.Serializer):
 
 with scopes_disabled():
 
-    class EngagementFilter(django_filters.FilterSet):
-        organization = django_filters.ModelChoiceFilter(
-            queryset=lambda request: Organization.objects.all()
-        )
+    class EngagementFilter(FilterSet):
+        organization = ModelChoiceFilter(queryset=lambda request: Organization.objects.all())
 
         class Meta:
             model = Engagement
             fields = ["state", "organization", "model_version", "target_level"]
 
-    class AssignmentFilter(django_filters.FilterSet):
+    class AssignmentFilter(FilterSet):
         class Meta:
             model = Assignment
             fields = ["engagement", "role"]

@@ -6,6 +6,7 @@ from rest_framework import serializers, viewsets
 
 from assessments.models import CapabilityItem, Domain, LevelRequirement, MaturityModel, ModelVersion
 from assessments.selectors import library as selectors
+from portal.api import FilterSet
 
 
 class MaturityModelSerializer(serializers.ModelSerializer):
@@ -69,31 +70,31 @@ class LevelRequirementSerializer(serializers.ModelSerializer):
 
 with scopes_disabled():
 
-    class MaturityModelFilter(django_filters.FilterSet):
+    class MaturityModelFilter(FilterSet):
         is_global = django_filters.BooleanFilter(field_name="tenant", lookup_expr="isnull")
 
         class Meta:
             model = MaturityModel
             fields = ["code"]
 
-    class ModelVersionFilter(django_filters.FilterSet):
+    class ModelVersionFilter(FilterSet):
         code = django_filters.CharFilter(field_name="model__code")
 
         class Meta:
             model = ModelVersion
             fields = ["model", "status", "version"]
 
-    class DomainFilter(django_filters.FilterSet):
+    class DomainFilter(FilterSet):
         class Meta:
             model = Domain
             fields = ["version", "parent", "depth", "code"]
 
-    class CapabilityItemFilter(django_filters.FilterSet):
+    class CapabilityItemFilter(FilterSet):
         class Meta:
             model = CapabilityItem
             fields = ["version", "domain", "code"]
 
-    class LevelRequirementFilter(django_filters.FilterSet):
+    class LevelRequirementFilter(FilterSet):
         class Meta:
             model = LevelRequirement
             fields = ["version", "item", "level", "code"]

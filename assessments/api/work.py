@@ -1,13 +1,12 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from assessments.api.engagements import VisibleEngagementField
@@ -25,6 +24,7 @@ from assessments.scoring import Rating
 from assessments.selectors.engagements import engagements_visible_to
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
+from portal.api import FilterSet, JSONParser
 from portal.errors import Conflict
 
 
@@ -90,27 +90,27 @@ class JudgeSerializer(serializers.Serializer):
 
 with scopes_disabled():
 
-    class EvidenceFilter(django_filters.FilterSet):
+    class EvidenceFilter(FilterSet):
         class Meta:
             model = Evidence
             fields = ["engagement", "status", "items"]
 
-    class EngagementWorkFilter(django_filters.FilterSet):
+    class EngagementWorkFilter(FilterSet):
         class Meta:
             model = Finding
             fields = ["engagement", "status", "item"]
 
-    class ReviewFilter(django_filters.FilterSet):
+    class ReviewFilter(FilterSet):
         class Meta:
             model = Review
             fields = ["engagement", "outcome"]
 
-    class DecisionFilter(django_filters.FilterSet):
+    class DecisionFilter(FilterSet):
         class Meta:
             model = Decision
             fields = ["engagement", "outcome"]
 
-    class NonconformityFilter(django_filters.FilterSet):
+    class NonconformityFilter(FilterSet):
         class Meta:
             model = Nonconformity
             fields = ["engagement", "status", "grade"]

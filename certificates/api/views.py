@@ -2,7 +2,6 @@
 
 import hashlib
 
-import django_filters
 from django.conf import settings
 from django.http import FileResponse
 from django_scopes import scopes_disabled
@@ -24,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from assessments.api.engagements import VisibleEngagementField
 from certificates import selectors, services, verification
 from certificates.models import Certificate, Report
+from portal.api import FilterSet
 from portal.errors import Conflict
 
 
@@ -76,12 +76,12 @@ class ReasonSerializer(serializers.Serializer):
 
 with scopes_disabled():
 
-    class CertificateFilter(django_filters.FilterSet):
+    class CertificateFilter(FilterSet):
         class Meta:
             model = Certificate
             fields = ["status", "engagement", "organization", "level"]
 
-    class ReportFilter(django_filters.FilterSet):
+    class ReportFilter(FilterSet):
         class Meta:
             model = Report
             fields = ["engagement", "status"]
