@@ -141,6 +141,9 @@ class EvidenceViewSet(
         )
 
     def create(self, request, *args, **kwargs):
+        # The upload handler notes a skipped (too large) file while the body is parsed: parse
+        # it first, or a token client (no CSRF check reading the form) hears "no file".
+        request.data  # noqa: B018
         errors = getattr(request._request, "upload_errors", None)
         if errors:
             return Response({k: [v] for k, v in errors.items()}, status=400)
