@@ -215,6 +215,8 @@ FILE_UPLOAD_TEMP_DIR = os.environ.get("FILE_UPLOAD_TEMP_DIR") or None
 EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 100 * 1024 * 1024))
 if os.environ.get("EVIDENCE_ALLOWED_TYPES"):
     EVIDENCE_ALLOWED_TYPES = env_list("EVIDENCE_ALLOWED_TYPES")
+# Kinds of evidence refused with their reason: archive (nested), html, svg, script, macro.
+EVIDENCE_REFUSED_KINDS = env_list("EVIDENCE_REFUSED_KINDS", "archive,html,svg,script,macro")
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

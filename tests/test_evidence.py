@@ -1,10 +1,8 @@
 """Evidence uploads: what is accepted, what is refused and why, versions, judgement, downloads."""
 
 import io
-import struct
 import tracemalloc
 import zipfile
-import zlib
 
 import pytest
 from django.core import mail
@@ -17,6 +15,7 @@ from assessments import uploads
 from assessments.models import Evidence
 from portal.models import AuditEntry
 from tests.engagement_world import PDF, advance, build_world, pdf_upload
+from tests.zip_bomb import zip_bomb_bytes
 
 
 @pytest.fixture
@@ -224,33 +223,11 @@ def test_over_the_size_limit_is_refused_with_the_limit_for_a_token_client(world,
 GIGABYTE = 1024**3
 
 
-def _zip_bomb(name, size):
-    """A ZIP of one deflated member of `size` zero bytes, about size/1000 bytes long: one
-    megabyte of zeros is compressed once (a full flush makes it stand alone) and repeated, so
-    building it takes a second, not the minutes zipfile would spend compressing."""
-    block = bytes(1024 * 1024)
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
-    piece = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
-    data = piece * (size // len(block)) + zlib.compressobj(9, zlib.DEFLATED, -15).flush()
-    crc = 0
-    for _ in range(size // len(block)):
-        crc = zlib.crc32(block, crc)
-    encoded = name.encode()
-    fields = (8, 0, 0x21, crc, len(data), size, len(encoded))  # deflated, 1980-01-01
-    local = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, *fields, 0) + encoded
-    central = struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, 0, *fields, 0, 0, 0, 0, 0, 0)
-    central += encoded
-    end = struct.pack(
-        "<4s4H2LH", b"PK\x05\x06", 0, 0, 1, 1, len(central), len(local) + len(data), 0
-    )
-    return local + data + central + end
-
-
 @pytest.fixture(scope="module")
 def zip_bomb(tmp_path_factory):
     """About 1 MB on disk, one member of 1 GB of zeros: what a type check must not unpack."""
     path = tmp_path_factory.mktemp("bomb") / "evidence.zip"
-    path.write_bytes(_zip_bomb("mimetype", GIGABYTE))
+    path.write_bytes(zip_bomb_bytes("mimetype", GIGABYTE))
     assert path.stat().st_size < 2 * 1024 * 1024
     return path
 
