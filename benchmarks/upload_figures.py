@@ -20,6 +20,7 @@ from benchmarks.engagement_figures import _tenant
 from benchmarks.library_figures import synthetic_model
 from tenants.models import Membership, User
 from tenants.roles import Role
+from tests.zip_bomb import zip_bomb_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = 1024**3
@@ -138,6 +139,28 @@ def figures():
         )
         warmup = connection.getresponse()
         assert warmup.status == 201, warmup.read()[:500]
+        # A ZIP of about 1 MB whose one member unpacks to 1 GB: refused, read in bounded pieces.
+        before_bomb = _rss_kb(server.pid, "VmHWM")
+        bomb = zip_bomb_bytes("mimetype", SIZE)
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="engagement"\r\n\r\n'
+                f"{engagement.pk}\r\n--{boundary}\r\nContent-Disposition: form-data; "
+                f'name="file"; filename="evidence.zip"\r\nContent-Type: application/zip\r\n\r\n'
+            ).encode()
+            + bomb
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        connection.request(
+            "POST",
+            f"/api/v1/t/{tenant.slug}/evidence/",
+            body=body,
+            headers={**headers, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+        refused = connection.getresponse()
+        assert refused.status == 400 and b"zip bomb" in refused.read(), refused.status
+        bomb_delta = _rss_kb(server.pid, "VmHWM") - before_bomb
         before = _rss_kb(server.pid, "VmHWM")
         length, chunks = _body(boundary, engagement.pk)
         started = time.perf_counter()
@@ -164,5 +187,6 @@ def figures():
         with scope(tenant=tenant):
             for evidence in Evidence.objects.filter(engagement=engagement):
                 evidence.file.delete(save=False)
+    yield "zip_bomb_check_peak_rss_delta_mb", bomb_delta / 1024, "MB"
     yield "upload_1gb_peak_rss_delta_mb", (after - before) / 1024, "MB"
     yield "upload_1gb_s", elapsed, "s"

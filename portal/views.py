@@ -1,14 +1,17 @@
 """Pages that belong to no tenant: the dashboard, health and the error pages."""
 
+from http import HTTPStatus
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from portal.errors import body_too_large_message
 from portal.forms import submitted
 from tenants import services as tenant_services
 from tenants.forms import AccountForm
@@ -63,8 +66,23 @@ def _error(request, status, title, message):
     )
 
 
+def error_message(status):
+    """The message of an error answer, for people, by HTTP status."""
+    messages = {
+        400: _("The request could not be understood."),
+        403: _("Your role does not allow this."),
+        404: _("There is nothing here, or not for you."),
+        500: _("Something went wrong on our side; it was logged."),
+    }
+    if status in messages:
+        return messages[status]
+    return HTTPStatus(status).phrase if status in HTTPStatus else messages[400]
+
+
 def bad_request(request, exception=None):
-    return _error(request, 400, _("Bad request"), _("The request could not be understood."))
+    if isinstance(exception, RequestDataTooBig):
+        return _error(request, 400, _("Bad request"), body_too_large_message())
+    return _error(request, 400, _("Bad request"), error_message(400))
 
 
 def permission_denied(request, exception=None):
@@ -73,15 +91,13 @@ def permission_denied(request, exception=None):
         request,
         403,
         _("Not allowed"),
-        message or _("Your role does not allow this."),
+        message or error_message(403),
     )
 
 
 def page_not_found(request, exception=None):
-    return _error(request, 404, _("Not found"), _("There is nothing here, or not for you."))
+    return _error(request, 404, _("Not found"), error_message(404))
 
 
 def server_error(request):
-    return _error(
-        request, 500, _("Server error"), _("Something went wrong on our side; it was logged.")
-    )
+    return _error(request, 500, _("Server error"), error_message(500))

@@ -1,17 +1,21 @@
 """Evidence uploads: what is accepted, what is refused and why, versions, judgement, downloads."""
 
 import io
+import tracemalloc
 import zipfile
 
 import pytest
 from django.core import mail
+from django.core.files import File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scope
 
+from assessments import uploads
 from assessments.models import Evidence
 from portal.models import AuditEntry
 from tests.engagement_world import PDF, advance, build_world, pdf_upload
+from tests.zip_bomb import zip_bomb_bytes
 
 
 @pytest.fixture
@@ -59,7 +63,7 @@ def _zip(entries, symlink=None):
         ("empty.pdf", b"", "is empty."),
         ("report.pdf", b"MZ\x90\x00" + b"\x00" * 200, "Executable files (Windows (PE))"),
         ("report.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "Executable files (ELF)"),
-        ("notes.txt", b"#!/bin/sh\nrm -rf /\n", "Executable files (script)"),
+        ("notes.txt", b"#!/bin/sh\nrm -rf /\n", "Scripts are not accepted"),
         ("blob.pdf", bytes(range(256)) * 4, "could not be recognised"),
         ("a.zip", _zip([("../../etc/cron.d/x", b"x")]), "unsafe path"),
         ("b.zip", _zip([("ok.txt", b"x")], symlink="link"), "symbolic link"),
@@ -195,3 +199,120 @@ def test_an_upload_is_in_the_audit_trail(world):
             AuditEntry.objects.filter(verb="evidence.uploaded", engagement=world.engagement).count()
             == 1
         )
+
+
+def _token_api(world):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    token, _ = Token.objects.get_or_create(user=world.client.user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return api
+
+
+def test_over_the_size_limit_is_refused_with_the_limit_for_a_token_client(world, settings):
+    settings.EVIDENCE_MAX_BYTES = 1024 * 1024
+    big = PDF + b"0" * (2 * 1024 * 1024)
+    response = _api_upload(_token_api(world), world, pdf_upload("big.pdf", big))
+    assert response.status_code == 400
+    assert response.json()["file"] == ["The file is larger than the limit of 1 MB."]
+    assert _count(world) == 0
+
+
+GIGABYTE = 1024**3
+
+
+@pytest.fixture(scope="module")
+def zip_bomb(tmp_path_factory):
+    """About 1 MB on disk, one member of 1 GB of zeros: what a type check must not unpack."""
+    path = tmp_path_factory.mktemp("bomb") / "evidence.zip"
+    path.write_bytes(zip_bomb_bytes("mimetype", GIGABYTE))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    return path
+
+
+def test_checking_a_zip_bomb_stays_small_in_memory_and_refuses_it(zip_bomb):
+    refusal = None
+    with open(zip_bomb, "rb") as handle:
+        tracemalloc.start()
+        try:
+            uploads.check(File(handle, name="evidence.zip"))
+        except uploads.Refused as refused:
+            refusal = str(refused)
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+    assert peak < 50 * 1024 * 1024
+    assert "zip bomb" in (refusal or "")
+
+
+def test_a_zip_bomb_upload_says_why(world, client_for, zip_bomb):
+    upload = SimpleUploadedFile("evidence.zip", zip_bomb.read_bytes())
+    response = _upload(client_for(world.client), world, upload)
+    assert "zip bomb" in response.content.decode()
+    assert _count(world) == 0
+
+
+DOCX_PARTS = [("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w/>")]
+XLSX_PARTS = [("[Content_Types].xml", b"<Types/>"), ("xl/workbook.xml", b"<x/>")]
+HTML = b"<!DOCTYPE html>\n<html><body><script>fetch('/api/')</script></body></html>\n"
+SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>\n'
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("plan.docm", _zip([*DOCX_PARTS, ("word/vbaProject.bin", b"\xd0\xcf\x11\xe0")]), "macros"),
+        ("book.xlsx", _zip([*XLSX_PARTS, ("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0")]), "macros"),
+        ("report.txt", HTML, "HTML"),
+        ("report.txt", b"  \n<html lang=en><p>hello</p></html>", "HTML"),
+        ("diagram.png", SVG, "SVG"),
+        ("diagram.txt", b"<svg><script>alert(1)</script></svg>", "SVG"),
+        ("notes.txt", b"@echo off\r\ndel /q C:\\*\r\n", "Scripts are not accepted"),
+        ("deploy.js", b"console.log('hello')\n", "Scripts are not accepted"),
+        ("build.sh", b"make all\n", "Scripts are not accepted"),
+        ("setup.ps1", b"Write-Host hello\n", "Scripts are not accepted"),
+        ("run.bat", b"dir\r\n", "Scripts are not accepted"),
+        ("page.html", b"hello\n", "HTML"),
+        ("outer.zip", _zip([("inner.zip", _zip([("a.txt", b"x")]))]), "another archive"),
+        ("outer.zip", _zip([("logs.tar.gz", b"\x1f\x8b\x08\x00" + bytes(60))]), "another archive"),
+        ("site.zip", _zip([("index.html", HTML)]), "HTML"),
+        (
+            "tools.zip",
+            _zip([("tool", b"\x7fELF\x02\x01\x01" + bytes(200))]),
+            "executable file (ELF)",
+        ),
+        (
+            "docs.zip",
+            _zip([("plan.docm", _zip([*DOCX_PARTS, ("word/vbaProject.bin", b"x")]))]),
+            "macros",
+        ),
+    ],
+)
+def test_dangerous_kinds_are_refused_with_the_reason(world, client_for, name, content, reason):
+    response = _upload(client_for(world.client), world, SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    assert reason in response.content.decode()
+    assert _count(world) == 0
+
+
+def test_an_api_refusal_names_the_reason_on_the_file_field(world):
+    response = _api_upload(_api(world), world, SimpleUploadedFile("a.txt", HTML))
+    assert response.status_code == 400
+    assert "HTML" in response.json()["file"][0]
+    assert _count(world) == 0
+
+
+def test_office_documents_inside_an_archive_are_accepted(world, client_for):
+    bundle = _zip([("plan.docx", _zip(DOCX_PARTS)), ("notes.txt", b"CI runs on every push.\n")])
+    _upload(client_for(world.client), world, SimpleUploadedFile("bundle.zip", bundle))
+    with scope(tenant=world.tenant):
+        assert Evidence.objects.get().content_type == "application/zip"
+
+
+def test_refused_kinds_are_configurable(world, client_for, settings):
+    settings.EVIDENCE_REFUSED_KINDS = ["html", "svg", "script", "macro"]
+    nested = _zip([("inner.zip", _zip([("a.txt", b"x")]))])
+    _upload(client_for(world.client), world, SimpleUploadedFile("outer.zip", nested))
+    assert _count(world) == 1

@@ -1,6 +1,5 @@
 """API of engagements, their team, workflow steps, timeline and score; conflicts of interest."""
 
-import django_filters
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -17,6 +16,7 @@ from assessments.selectors import engagements as selectors
 from assessments.selectors.library import versions_visible_to
 from assessments.selectors.work import engagement_score
 from assessments.services import engagements as services
+from portal.api import FilterSet, ModelChoiceFilter
 from tenants.api.fields import TenantRelatedField
 from tenants.models import ConflictOfInterest, Organization
 from tenants.selectors import organizations_visible_to
@@ -154,16 +154,16 @@ def _versions(request):
 # key filter come from a callable run per request, inside the tenant scope.
 with scopes_disabled():
 
-    class EngagementFilter(django_filters.FilterSet):
-        organization = django_filters.ModelChoiceFilter(queryset=_organizations)
-        model_version = django_filters.ModelChoiceFilter(queryset=_versions)
+    class EngagementFilter(FilterSet):
+        organization = ModelChoiceFilter(queryset=_organizations)
+        model_version = ModelChoiceFilter(queryset=_versions)
 
         class Meta:
             model = Engagement
             fields = ["state", "organization", "model_version", "target_level"]
 
-    class AssignmentFilter(django_filters.FilterSet):
-        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+    class AssignmentFilter(FilterSet):
+        engagement = ModelChoiceFilter(queryset=visible_engagements)
 
         class Meta:
             model = Assignment

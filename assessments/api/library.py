@@ -17,6 +17,7 @@ from assessments.model_format import MAX_MODEL_BYTES, ModelFormatError, load_mod
 from assessments.models import CapabilityItem, Domain, LevelRequirement, MaturityModel, ModelVersion
 from assessments.selectors import library as selectors
 from assessments.services import library as services
+from portal.api import FilterSet, ModelChoiceFilter
 
 
 class MaturityModelSerializer(serializers.ModelSerializer):
@@ -248,40 +249,40 @@ def _items(request):
 # visibility, so another body's id is refused like a missing one (docs/architecture.md).
 with scopes_disabled():
 
-    class MaturityModelFilter(django_filters.FilterSet):
+    class MaturityModelFilter(FilterSet):
         is_global = django_filters.BooleanFilter(field_name="tenant", lookup_expr="isnull")
 
         class Meta:
             model = MaturityModel
             fields = ["code"]
 
-    class ModelVersionFilter(django_filters.FilterSet):
+    class ModelVersionFilter(FilterSet):
         code = django_filters.CharFilter(field_name="model__code")
-        model = django_filters.ModelChoiceFilter(queryset=_models)
+        model = ModelChoiceFilter(queryset=_models)
 
         class Meta:
             model = ModelVersion
             fields = ["model", "status", "version"]
 
-    class VersionContentFilter(django_filters.FilterSet):
-        version = django_filters.ModelChoiceFilter(queryset=_versions)
+    class VersionContentFilter(FilterSet):
+        version = ModelChoiceFilter(queryset=_versions)
 
     class DomainFilter(VersionContentFilter):
-        parent = django_filters.ModelChoiceFilter(queryset=_domains)
+        parent = ModelChoiceFilter(queryset=_domains)
 
         class Meta:
             model = Domain
             fields = ["version", "parent", "depth", "code"]
 
     class CapabilityItemFilter(VersionContentFilter):
-        domain = django_filters.ModelChoiceFilter(queryset=_domains)
+        domain = ModelChoiceFilter(queryset=_domains)
 
         class Meta:
             model = CapabilityItem
             fields = ["version", "domain", "code"]
 
     class LevelRequirementFilter(VersionContentFilter):
-        item = django_filters.ModelChoiceFilter(queryset=_items)
+        item = ModelChoiceFilter(queryset=_items)
 
         class Meta:
             model = LevelRequirement

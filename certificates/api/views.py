@@ -2,7 +2,6 @@
 
 import hashlib
 
-import django_filters
 from django.conf import settings
 from django.http import FileResponse
 from django_scopes import scopes_disabled
@@ -24,6 +23,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from certificates import selectors, services, verification
 from certificates.models import Certificate, Report
+from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 
 
@@ -90,16 +90,16 @@ def _organizations(request):
 # key filter come from a callable run per request, inside the tenant scope.
 with scopes_disabled():
 
-    class CertificateFilter(django_filters.FilterSet):
-        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
-        organization = django_filters.ModelChoiceFilter(queryset=_organizations)
+    class CertificateFilter(FilterSet):
+        engagement = ModelChoiceFilter(queryset=visible_engagements)
+        organization = ModelChoiceFilter(queryset=_organizations)
 
         class Meta:
             model = Certificate
             fields = ["status", "engagement", "organization", "level"]
 
-    class ReportFilter(django_filters.FilterSet):
-        engagement = django_filters.ModelChoiceFilter(queryset=visible_engagements)
+    class ReportFilter(FilterSet):
+        engagement = ModelChoiceFilter(queryset=visible_engagements)
 
         class Meta:
             model = Report

@@ -1,6 +1,5 @@
 """API of organizations and memberships: thin views over selectors and services."""
 
-import django_filters
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -12,6 +11,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
+from portal.api import FilterSet, ModelChoiceFilter
 from tenants import selectors, services
 from tenants.api.serializers import (
     AccountSerializer,
@@ -26,15 +26,13 @@ from tenants.models import Membership, Organization
 # outside any tenant scope; foreign-key filters get per-request (scoped) querysets instead.
 with scopes_disabled():
 
-    class OrganizationFilter(django_filters.FilterSet):
+    class OrganizationFilter(FilterSet):
         class Meta:
             model = Organization
             fields = ["is_active", "registration_type", "registration_id"]
 
-    class MembershipFilter(django_filters.FilterSet):
-        organization = django_filters.ModelChoiceFilter(
-            queryset=lambda request: Organization.objects.all()
-        )
+    class MembershipFilter(FilterSet):
+        organization = ModelChoiceFilter(queryset=lambda request: Organization.objects.all())
 
         class Meta:
             model = Membership
