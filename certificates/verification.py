@@ -20,7 +20,7 @@ from django.core.exceptions import DisallowedHost, ValidationError
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
 
 from certificates import selectors
 from certificates.credentials import trust_roots
@@ -49,13 +49,21 @@ class Tone(enum.StrEnum):
 
 # Headline word, tone and a symbol, so the outcome never rests on colour alone.
 PRESENTATION = {
-    Outcome.VALID: (gettext_lazy("Valid"), Tone.OK, "✔"),
-    Outcome.SUSPENDED: (gettext_lazy("Suspended"), Tone.WARN, "⚠"),
-    Outcome.WITHDRAWN: (gettext_lazy("Withdrawn"), Tone.BAD, "✘"),
-    Outcome.EXPIRED: (gettext_lazy("Expired"), Tone.NEUTRAL, "⌛"),
-    Outcome.SUPERSEDED: (gettext_lazy("Superseded"), Tone.NEUTRAL, "↻"),
-    Outcome.NOT_OURS: (gettext_lazy("Not issued by this portal"), Tone.BAD, "✘"),
-    Outcome.ALTERED: (gettext_lazy("Altered after signing"), Tone.BAD, "✘"),
+    Outcome.VALID: (pgettext_lazy("verification verdict", "Valid"), Tone.OK, "✔"),
+    Outcome.SUSPENDED: (pgettext_lazy("verification verdict", "Suspended"), Tone.WARN, "⚠"),
+    Outcome.WITHDRAWN: (pgettext_lazy("verification verdict", "Withdrawn"), Tone.BAD, "✘"),
+    Outcome.EXPIRED: (pgettext_lazy("verification verdict", "Expired"), Tone.NEUTRAL, "⌛"),
+    Outcome.SUPERSEDED: (pgettext_lazy("verification verdict", "Superseded"), Tone.NEUTRAL, "↻"),
+    Outcome.NOT_OURS: (
+        pgettext_lazy("verification verdict", "Not issued by this portal"),
+        Tone.BAD,
+        "✘",
+    ),
+    Outcome.ALTERED: (
+        pgettext_lazy("verification verdict", "Altered after signing"),
+        Tone.BAD,
+        "✘",
+    ),
 }
 
 _STATUS_OUTCOMES = {

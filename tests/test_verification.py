@@ -243,3 +243,13 @@ def test_an_encoded_slash_in_the_address_is_a_404(client, db, prefix):
     response = client.get(prefix + "ACME%2F2026-00001/")
 
     assert response.status_code == 404
+
+
+def test_the_verdict_is_translated(issued_certificate, client):
+    page = client.get(f"/verify/{issued_certificate.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    body = client.get(
+        f"/api/v1/verify/{issued_certificate.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).json()
+
+    assert _headline(page) == ("valid", "有效")
+    assert body["headline"] == "有效" and "有效期至" in body["message"]
