@@ -38,7 +38,15 @@ class VerifyNumberForm(forms.Form):
         self.own_hosts = own_hosts
 
     def clean_number(self):
-        number = number_from_input(self.cleaned_data["number"], own_hosts=self.own_hosts)
+        text = self.cleaned_data["number"]
+        number = number_from_input(text, own_hosts=self.own_hosts)
+        if number is None and "/" in text:
+            raise forms.ValidationError(
+                _(
+                    "This is not the address of a verification page of this portal. Enter the "
+                    "certificate number as printed on the certificate, such as ACME-2026-00001."
+                )
+            )
         if number is None:
             raise forms.ValidationError(
                 _(

@@ -52,7 +52,7 @@ PRESENTATION = {
     Outcome.VALID: (pgettext_lazy("verification verdict", "Valid"), Tone.OK, "✔"),
     Outcome.SUSPENDED: (pgettext_lazy("verification verdict", "Suspended"), Tone.WARN, "⚠"),
     Outcome.WITHDRAWN: (pgettext_lazy("verification verdict", "Withdrawn"), Tone.BAD, "✘"),
-    Outcome.EXPIRED: (pgettext_lazy("verification verdict", "Expired"), Tone.NEUTRAL, "⌛"),
+    Outcome.EXPIRED: (pgettext_lazy("verification verdict", "Expired"), Tone.NEUTRAL, "◔"),
     Outcome.SUPERSEDED: (pgettext_lazy("verification verdict", "Superseded"), Tone.NEUTRAL, "↻"),
     Outcome.NOT_OURS: (
         pgettext_lazy("verification verdict", "Not issued by this portal"),
@@ -141,10 +141,22 @@ def public_facts(certificate):
         "expires_on": certificate.expires_on,
         "superseded_by": selectors.public_successor_number(certificate),
         "history": [
-            {"status": e.to_status, "at": e.at, "reason": e.reason}
+            {
+                "status": e.to_status,
+                "status_label": _status_label(e.to_status),
+                "at": e.at,
+                "reason": e.reason,
+            }
             for e in selectors.public_events(certificate)
         ],
     }
+
+
+def _status_label(status):
+    try:
+        return str(Certificate.Status(status).label)
+    except ValueError:
+        return status
 
 
 def is_published(certificate) -> bool:

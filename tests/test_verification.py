@@ -238,6 +238,21 @@ def test_a_number_that_is_not_a_number_is_a_form_error_not_a_500(client, db, pas
     assert 'class="errorlist' in response.content.decode()
 
 
+def test_an_address_of_another_site_is_refused_as_such(client, db):
+    response = client.get(
+        "/verify/", {"number": "https://phishing.example/verify/ACME-2026-00001/"}
+    )
+
+    assert response.status_code == 400
+    assert "not the address of a verification page of this portal" in response.content.decode()
+
+
+def test_the_history_shows_status_words(issued_certificate, client):
+    page = client.get(f"/verify/{issued_certificate.number}/").content.decode()
+
+    assert "<strong>Active</strong>" in page and "<strong>active</strong>" not in page
+
+
 @pytest.mark.parametrize("prefix", ["/verify/", "/api/v1/verify/"])
 def test_an_encoded_slash_in_the_address_is_a_404(client, db, prefix):
     response = client.get(prefix + "ACME%2F2026-00001/")
