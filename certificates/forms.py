@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from certificates.verification import number_from_input
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
@@ -22,8 +24,50 @@ class IssueForm(forms.Form):
 
 
 class VerifyNumberForm(forms.Form):
-    number = forms.CharField(label=_("Certificate number"), max_length=40)
+    """A certificate number, or the address of its verification page (what the QR code
+    holds) pasted in full: the number is taken from it."""
+
+    number = forms.CharField(
+        label=_("Certificate number"),
+        max_length=500,
+        help_text=_("As printed on the certificate, or the address its QR code leads to."),
+    )
+
+    def __init__(self, *args, own_hosts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.own_hosts = own_hosts
+
+    def clean_number(self):
+        text = self.cleaned_data["number"]
+        number = number_from_input(text, own_hosts=self.own_hosts)
+        if number is None and "/" in text:
+            raise forms.ValidationError(
+                _(
+                    "This is not the address of a verification page of this portal. Enter the "
+                    "certificate number as printed on the certificate, such as ACME-2026-00001."
+                )
+            )
+        if number is None:
+            raise forms.ValidationError(
+                _(
+                    "Enter a certificate number as printed on the certificate (letters, digits "
+                    "and dashes, such as ACME-2026-00001), or the address of its verification "
+                    "page on this portal."
+                )
+            )
+        return number
 
 
 class VerifyFileForm(forms.Form):
-    pdf = forms.FileField(label=_("Certificate PDF"))
+    pdf = forms.FileField(label=_("Certificate PDF"), allow_empty_file=True)
+
+    def __init__(self, *args, upload_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_errors = upload_errors or {}
+
+    def clean(self):
+        # A file skipped by the upload handler (too large) is missing: say why.
+        if "pdf" in self.upload_errors:
+            self.errors.pop("pdf", None)
+            self.add_error("pdf", self.upload_errors["pdf"])
+        return super().clean()

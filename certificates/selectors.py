@@ -36,6 +36,23 @@ def public_certificate_by_hash(sha256):
         )
 
 
+def is_certificate_signer(fingerprint):
+    """Whether a key of this fingerprint signed any certificate of the portal."""
+    with scopes_disabled():
+        return Certificate.objects.filter(signer_fingerprint=fingerprint).exists()
+
+
+def public_successor_number(certificate):
+    """The number of the certificate that superseded this one, if any."""
+    with scopes_disabled():
+        return (
+            Certificate.objects.filter(supersedes=certificate)
+            .exclude(status=Certificate.Status.ISSUING)
+            .values_list("number", flat=True)
+            .first()
+        )
+
+
 def public_events(certificate):
     with scopes_disabled():
         return list(CertificateEvent.objects.filter(certificate=certificate).order_by("at", "pk"))

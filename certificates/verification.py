@@ -1,14 +1,122 @@
-"""Public verification of certificates: by number, or by the PDF itself."""
+"""Public verification of certificates: by number, or by the PDF itself.
 
+The answer is a :class:`Verdict`, decided here and only here, that the web page and the API
+both show: an :class:`Outcome` (valid, suspended, withdrawn, expired, superseded, not issued by
+this portal, altered after signing) with its headline word, its tone (the colour class) and a
+sentence for people. The outcome comes first: a genuine file of a suspended certificate is
+"Suspended", and a signed file with anything appended after its signature is "Altered after
+signing", whatever else is true of it.
+"""
+
+import contextlib
+import enum
 import hashlib
+import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
+from django.core.exceptions import DisallowedHost, ValidationError
+from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from certificates import selectors
 from certificates.credentials import trust_roots
 from certificates.models import Certificate
 from certificates.pdf.signing import validate_pdf
+
+
+class Outcome(enum.StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    SUPERSEDED = "superseded"
+    NOT_OURS = "not_ours"
+    ALTERED = "altered"
+
+
+class Tone(enum.StrEnum):
+    """The colour class of an outcome: green only for valid."""
+
+    OK = "ok"
+    WARN = "warn"
+    BAD = "bad"
+    NEUTRAL = "neutral"
+
+
+# Headline word, tone and a symbol, so the outcome never rests on colour alone.
+PRESENTATION = {
+    Outcome.VALID: (pgettext_lazy("verification verdict", "Valid"), Tone.OK, "✔"),
+    Outcome.SUSPENDED: (pgettext_lazy("verification verdict", "Suspended"), Tone.WARN, "⚠"),
+    Outcome.WITHDRAWN: (pgettext_lazy("verification verdict", "Withdrawn"), Tone.BAD, "✘"),
+    Outcome.EXPIRED: (pgettext_lazy("verification verdict", "Expired"), Tone.NEUTRAL, "◔"),
+    Outcome.SUPERSEDED: (pgettext_lazy("verification verdict", "Superseded"), Tone.NEUTRAL, "↻"),
+    Outcome.NOT_OURS: (
+        pgettext_lazy("verification verdict", "Not issued by this portal"),
+        Tone.BAD,
+        "✘",
+    ),
+    Outcome.ALTERED: (
+        pgettext_lazy("verification verdict", "Altered after signing"),
+        Tone.BAD,
+        "✘",
+    ),
+}
+
+_STATUS_OUTCOMES = {
+    Certificate.Status.ACTIVE: Outcome.VALID,
+    Certificate.Status.SUSPENDED: Outcome.SUSPENDED,
+    Certificate.Status.WITHDRAWN: Outcome.WITHDRAWN,
+    Certificate.Status.EXPIRED: Outcome.EXPIRED,
+    Certificate.Status.SUPERSEDED: Outcome.SUPERSEDED,
+}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the verification pages and API answer.
+
+    ``certificate`` holds the :func:`public_facts` of the certificate the verdict is about,
+    when there is one to show. ``genuine`` is whether an uploaded file is, byte for byte, the
+    signed certificate the portal issued (a lookup by number has no file: false). ``checks``
+    are the signature checks of an uploaded file.
+    """
+
+    outcome: Outcome
+    message: str
+    certificate: dict | None = None
+    genuine: bool = False
+    checks: dict = field(default_factory=dict)
+
+    @property
+    def headline(self) -> str:
+        return str(PRESENTATION[self.outcome][0])
+
+    @property
+    def tone(self) -> str:
+        return PRESENTATION[self.outcome][1].value
+
+    @property
+    def symbol(self) -> str:
+        return PRESENTATION[self.outcome][2]
+
+    @property
+    def code(self) -> str:
+        return self.outcome.value
+
+    def as_json(self) -> dict:
+        return {
+            "verdict": self.code,
+            "headline": self.headline,
+            "tone": self.tone,
+            "message": self.message,
+            "genuine": self.genuine,
+            "certificate": self.certificate,
+            "checks": self.checks,
+        }
 
 
 def public_facts(certificate):
@@ -31,67 +139,256 @@ def public_facts(certificate):
         "level_name_zh": certificate.level_name_zh,
         "issued_on": certificate.issued_on,
         "expires_on": certificate.expires_on,
+        "superseded_by": selectors.public_successor_number(certificate),
         "history": [
-            {"status": e.to_status, "at": e.at, "reason": e.reason}
+            {
+                "status": e.to_status,
+                "status_label": _status_label(e.to_status),
+                "at": e.at,
+                "reason": e.reason,
+            }
             for e in selectors.public_events(certificate)
         ],
     }
 
 
-@dataclass
-class UploadVerdict:
-    genuine: bool
-    message: str
-    certificate: dict | None = None
-    checks: dict = field(default_factory=dict)
+def _status_label(status):
+    try:
+        return str(Certificate.Status(status).label)
+    except ValueError:
+        return status
 
 
-def verify_upload(data: bytes) -> UploadVerdict:
-    """Whether `data` is a genuine, unmodified certificate PDF of this portal, and its status."""
+def is_published(certificate) -> bool:
+    """A certificate the public may see: one that exists and is no longer being issued."""
+    return certificate is not None and certificate.status != Certificate.Status.ISSUING
+
+
+def outcome_of(certificate, *, today=None) -> Outcome:
+    """The outcome of a published certificate's status; past its date it is expired even
+    before the daily task has marked it so."""
+    today = today or timezone.localdate()
+    outcome = _STATUS_OUTCOMES[certificate.status]
+    if outcome in (Outcome.VALID, Outcome.SUSPENDED) and certificate.expires_on < today:
+        return Outcome.EXPIRED
+    return outcome
+
+
+def verify_certificate(certificate) -> Verdict:
+    """The verdict on a published certificate, looked up by its number."""
+    outcome = outcome_of(certificate)
+    return Verdict(outcome, _status_sentence(certificate, outcome), public_facts(certificate))
+
+
+def unknown_number(number: str) -> Verdict:
+    return Verdict(
+        Outcome.NOT_OURS,
+        _("No certificate numbered “%(number)s” was issued by this portal.")
+        % {"number": number[:40]},
+    )
+
+
+def _status_sentence(certificate, outcome) -> str:
+    facts = {
+        "number": certificate.number,
+        "issuer": certificate.tenant.name,
+        "organization": certificate.organization_name,
+        "expires": certificate.expires_on.isoformat(),
+        "since": _day(certificate.status_changed_at),
+        "reason": certificate.status_reason,
+    }
+    if outcome == Outcome.VALID:
+        return (
+            _(
+                "Certificate %(number)s, issued by %(issuer)s to %(organization)s, is in force "
+                "until %(expires)s."
+            )
+            % facts
+        )
+    if outcome == Outcome.EXPIRED:
+        return _("Certificate %(number)s expired on %(expires)s; it is no longer in force.") % facts
+    if outcome == Outcome.SUSPENDED:
+        sentence = (
+            _(
+                "Certificate %(number)s is suspended since %(since)s; it is not in force while "
+                "suspended."
+            )
+            % facts
+        )
+    elif outcome == Outcome.WITHDRAWN:
+        sentence = (
+            _("Certificate %(number)s was withdrawn on %(since)s; it is no longer in force.")
+            % facts
+        )
+    else:
+        successor = selectors.public_successor_number(certificate)
+        if successor:
+            sentence = _(
+                "Certificate %(number)s was replaced by certificate %(successor)s on %(since)s; "
+                "it is no longer in force."
+            ) % {**facts, "successor": successor}
+        else:
+            sentence = (
+                _("Certificate %(number)s was replaced on %(since)s; it is no longer in force.")
+                % facts
+            )
+    if certificate.status_reason:
+        sentence += " " + _("Reason: %(reason)s") % facts
+    return sentence
+
+
+def _day(moment) -> str:
+    return timezone.localdate(moment).isoformat() if moment else "—"
+
+
+# --- Uploaded files ------------------------------------------------------------------------------
+
+
+def check_upload(upload, *, skipped_reason: str | None = None) -> bytes:
+    """The bytes of an uploaded file to verify, or a ValidationError naming the field `pdf`.
+
+    ``skipped_reason`` is what the upload handler said when it dropped a file past its own
+    limit (the file is then missing from the request).
+    """
+    if skipped_reason:
+        raise ValidationError({"pdf": [skipped_reason]})
+    if upload is None:
+        raise ValidationError({"pdf": [_("Attach the certificate PDF.")]})
+    if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            {
+                "pdf": [
+                    _("A certificate PDF is smaller than %(limit)s MB.")
+                    % {"limit": settings.VERIFY_MAX_UPLOAD_BYTES // (1024 * 1024)}
+                ]
+            }
+        )
+    return upload.read()
+
+
+def verify_upload(data: bytes) -> Verdict:
+    """The verdict on an uploaded file: the status of the certificate it is, byte for byte,
+    or why it is none.
+
+    Raises ValidationError on the field `pdf` for a file that is not a readable PDF: that is
+    bad input, not a verdict.
+    """
+    if not data:
+        raise ValidationError({"pdf": [_("The file is empty.")]})
     if not data.startswith(b"%PDF-"):
-        return UploadVerdict(False, _("This file is not a PDF."))
-    certificate = selectors.public_certificate_by_hash(hashlib.sha256(data).hexdigest())
+        raise ValidationError({"pdf": [_("This file is not a PDF.")]})
     result = validate_pdf(data, trust_roots=trust_roots())
+    if not result.readable:
+        raise ValidationError({"pdf": [_("This file is damaged or not a PDF; it cannot be read.")]})
     checks = {
+        "signed": result.signed,
         "signature_intact": result.intact,
         "signature_valid": result.valid,
         "signer_trusted": result.trusted,
         "covers_whole_file": result.covers_whole_file,
     }
-    known = (
-        certificate is not None
-        and certificate.status != Certificate.Status.ISSUING
-        and result.ok
-        and result.signer_fingerprint == certificate.signer_fingerprint
-    )
-    if known:
-        return UploadVerdict(
-            True,
-            _("Genuine and unmodified: certificate %(number)s, now %(status)s.")
-            % {"number": certificate.number, "status": certificate.get_status_display().lower()},
-            public_facts(certificate),
-            checks,
+    if not result.signed:
+        return Verdict(
+            Outcome.NOT_OURS,
+            _("This PDF carries no signature: it is not a certificate issued by this portal."),
+            checks=checks,
         )
-    if result.intact and result.valid:
-        return UploadVerdict(
-            False,
+    if result.signer_fingerprint is None:
+        return Verdict(
+            Outcome.NOT_OURS,
             _(
-                "The file carries a valid signature, but it is not a certificate issued by this "
-                "portal in this exact form."
+                "The signature of this PDF cannot be checked: it is not a certificate of this "
+                "portal."
             ),
-            None,
-            checks,
+            checks=checks,
         )
-    if result.error and not result.intact:
-        return UploadVerdict(
-            False,
+    # pyHanko checks trust only for an intact signature: a signed certificate changed since is
+    # still recognised as ours by its signer's key, which signed certificates of the portal.
+    ours = result.trusted or selectors.is_certificate_signer(result.signer_fingerprint)
+    if ours and not (result.intact and result.valid and result.covers_whole_file):
+        return _altered(data, result, checks)
+    if not result.trusted:
+        return Verdict(
+            Outcome.NOT_OURS,
             _(
-                "Not genuine: the file has no valid signature of this portal, or it was altered "
-                "after signing."
+                "This PDF is not signed by an assessment body of this portal: it is not a "
+                "certificate issued here."
             ),
-            None,
-            checks,
+            checks=checks,
         )
-    return UploadVerdict(
-        False, _("Not genuine: the signature does not match the file."), None, checks
+    certificate = selectors.public_certificate_by_hash(hashlib.sha256(data).hexdigest())
+    if not is_published(certificate) or result.signer_fingerprint != certificate.signer_fingerprint:
+        return Verdict(
+            Outcome.NOT_OURS,
+            _(
+                "This PDF is signed by an assessment body of this portal, but it is not one of "
+                "the certificates the portal issued."
+            ),
+            checks=checks,
+        )
+    outcome = outcome_of(certificate)
+    sentence = (
+        _status_sentence(certificate, outcome)
+        + " "
+        + _("This file is the certificate exactly as issued.")
     )
+    return Verdict(outcome, sentence, public_facts(certificate), genuine=True, checks=checks)
+
+
+def _altered(data, result, checks) -> Verdict:
+    sentence = _(
+        "This file was changed after it was signed: it is not the certificate as issued, and "
+        "what it shows cannot be relied on."
+    )
+    # Content appended after the signature leaves the signed file in front: name its number.
+    original = None
+    if result.intact and result.valid and result.signed_length:
+        original = selectors.public_certificate_by_hash(
+            hashlib.sha256(data[: result.signed_length]).hexdigest()
+        )
+    if is_published(original):
+        sentence += " " + _(
+            "It was made from certificate %(number)s: look that number up for its status."
+        ) % {"number": original.number}
+    return Verdict(Outcome.ALTERED, sentence, checks=checks)
+
+
+# --- Numbers typed or pasted ---------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,39}$")
+
+
+def number_from_input(text: str, *, own_hosts: set[str]) -> str | None:
+    """The certificate number in what someone typed or pasted, or None.
+
+    A number as printed (any case), or the address the certificate's QR code leads to
+    (``https://<this portal>/verify/<number>/``, scheme optional) on one of ``own_hosts``: an
+    address of another site is refused, never followed.
+    """
+    text = text.strip()
+    if "/" in text:
+        parts = urlsplit(text if "//" in text else "//" + text)
+        host = (parts.netloc or "").lower()
+        if host not in {h.lower() for h in own_hosts}:
+            return None
+        path = unquote(parts.path)
+        prefix = urlsplit(settings.SITE_URL).path.rstrip("/")  # a portal served under a path
+        if prefix and path.startswith(prefix + "/"):
+            path = path[len(prefix) :]
+        try:
+            match = resolve(path if path.endswith("/") else path + "/")
+        except Resolver404:
+            return None
+        if match.view_name != "verify:number":
+            return None
+        text = match.kwargs["number"].strip()
+    number = text.upper()
+    return number if _NUMBER.match(number) else None
+
+
+def own_hosts(request) -> set[str]:
+    """The hosts whose verification addresses are ours: the site's, and the one asked."""
+    hosts = {urlsplit(settings.SITE_URL).netloc}
+    with contextlib.suppress(DisallowedHost):  # a refused Host header: only the site's counts
+        hosts.add(request.get_host())
+    return hosts

@@ -198,21 +198,29 @@ def _limited(request):
 def verify(request):
     if getattr(request, "limited", False):
         return _limited(request)
-    number_form = VerifyNumberForm(request.GET or None)
+    number_form = VerifyNumberForm(
+        request.GET if "number" in request.GET else None,
+        own_hosts=verification.own_hosts(request),
+    )
     if number_form.is_valid():
-        return redirect("verify:number", number_form.cleaned_data["number"].strip())
-    file_form = VerifyFileForm(submitted(request), submitted_files(request))
+        return redirect("verify:number", number_form.cleaned_data["number"])
+    file_form = VerifyFileForm(
+        submitted(request),
+        submitted_files(request),
+        upload_errors=getattr(request, "upload_errors", None),
+    )
     verdict = None
     if request.method == "POST" and file_form.is_valid():
-        upload = file_form.cleaned_data["pdf"]
-        if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
-            file_form.add_error("pdf", _("A certificate PDF is smaller than 10 MB."))
-        else:
-            verdict = verification.verify_upload(upload.read())
+        try:
+            data = verification.check_upload(file_form.cleaned_data["pdf"])
+            verdict = verification.verify_upload(data)
+        except ValidationError as error:
+            file_form.add_error(None, error)
     return render(
         request,
         "certificates/verify.html",
         {"number_form": number_form, "file_form": file_form, "verdict": verdict},
+        status=400 if number_form.errors or file_form.errors else 200,
     )
 
 
@@ -221,10 +229,16 @@ def verify_number(request, number):
     if getattr(request, "limited", False):
         return _limited(request)
     certificate = selectors.public_certificate(number)
-    if certificate is None or certificate.status == Certificate.Status.ISSUING:
-        return render(request, "certificates/verify_unknown.html", {"number": number}, status=404)
+    if not verification.is_published(certificate):
+        return render(
+            request,
+            "certificates/verify_unknown.html",
+            {"number": number, "verdict": verification.unknown_number(number)},
+            status=404,
+        )
+    verdict = verification.verify_certificate(certificate)
     return render(
         request,
         "certificates/verify_result.html",
-        {"facts": verification.public_facts(certificate)},
+        {"facts": verdict.certificate, "verdict": verdict},
     )

@@ -71,3 +71,19 @@ def loopback_server():
     yield f"http://127.0.0.1:{server.server_address[1]}", requests
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def issued_certificate(granted, api_for, django_capture_on_commit_callbacks):
+    """An active certificate of `granted`, its signed PDF made by the worker task at once."""
+    from certificates.models import Certificate
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(granted.officer).post(
+            f"/api/v1/t/{granted.tenant.slug}/certificates/issue/",
+            {"engagement": granted.engagement.pk},
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    with scope(tenant=granted.tenant):
+        return Certificate.objects.get(pk=response.json()["id"])

@@ -2,7 +2,6 @@
 
 import hashlib
 
-from django.conf import settings
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -14,7 +13,6 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -232,9 +230,17 @@ class ReportViewSet(
         return _pdf(report, f"{report.engagement.reference}-report-v{report.version}.pdf")
 
 
+VERDICT_FIELDS = {
+    "verdict": serializers.ChoiceField(choices=[o.value for o in verification.Outcome]),
+    "headline": serializers.CharField(),
+    "tone": serializers.ChoiceField(choices=[t.value for t in verification.Tone]),
+    "message": serializers.CharField(),
+}
+
 PUBLIC_FACTS = inline_serializer(
     "PublicCertificate",
     {
+        **VERDICT_FIELDS,
         "number": serializers.CharField(),
         "status": serializers.CharField(),
         "organization": serializers.CharField(),
@@ -245,16 +251,30 @@ PUBLIC_FACTS = inline_serializer(
 )
 
 
+def _verdict_head(verdict):
+    return {
+        "verdict": verdict.code,
+        "headline": verdict.headline,
+        "tone": verdict.tone,
+        "message": verdict.message,
+    }
+
+
 @extend_schema(responses=PUBLIC_FACTS)
 @api_view(["GET"])
 @permission_classes([AllowAny])
 @throttle_classes([ScopedRateThrottle])
 def verify_number(request, number):
-    """Public: the status and facts of a certificate by its number (no login)."""
+    """Public: the verdict (valid, suspended, withdrawn, expired, superseded) and the facts of
+    a certificate by its number (no login)."""
     certificate = selectors.public_certificate(number)
-    if certificate is None or certificate.status == Certificate.Status.ISSUING:
-        raise NotFound(f"No certificate numbered {number[:40]} was issued by this portal.")
-    return Response(verification.public_facts(certificate))
+    if not verification.is_published(certificate):
+        verdict = verification.unknown_number(number)
+        return Response(
+            {**_verdict_head(verdict), "detail": verdict.message}, status=status.HTTP_404_NOT_FOUND
+        )
+    verdict = verification.verify_certificate(certificate)
+    return Response({**verdict.certificate, **_verdict_head(verdict)})
 
 
 verify_number.cls.throttle_scope = "public"
@@ -267,8 +287,8 @@ verify_number.cls.throttle_scope = "public"
     responses=inline_serializer(
         "VerifyVerdict",
         {
+            **VERDICT_FIELDS,
             "genuine": serializers.BooleanField(),
-            "message": serializers.CharField(),
             "certificate": serializers.DictField(allow_null=True),
             "checks": serializers.DictField(),
         },
@@ -279,21 +299,12 @@ verify_number.cls.throttle_scope = "public"
 @throttle_classes([ScopedRateThrottle])
 @parser_classes([MultiPartParser])
 def verify_upload(request):
-    """Public: is this PDF a genuine, unmodified certificate of this portal, and its status?"""
+    """Public: the verdict on an uploaded PDF — the status of the certificate it is, exactly as
+    issued, or "altered" / "not_ours". A file that is not a readable PDF is a 400 on `pdf`."""
     upload = request.FILES.get("pdf")
-    if upload is None:
-        raise serializers.ValidationError({"pdf": ["Attach the certificate PDF as `pdf`."]})
-    if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
-        raise serializers.ValidationError({"pdf": ["A certificate PDF is smaller than 10 MB."]})
-    verdict = verification.verify_upload(upload.read())
-    return Response(
-        {
-            "genuine": verdict.genuine,
-            "message": verdict.message,
-            "certificate": verdict.certificate,
-            "checks": verdict.checks,
-        }
-    )
+    skipped = (getattr(request._request, "upload_errors", None) or {}).get("pdf")
+    data = verification.check_upload(upload, skipped_reason=skipped)
+    return Response(verification.verify_upload(data).as_json())
 
 
 verify_upload.cls.throttle_scope = "public"

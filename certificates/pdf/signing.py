@@ -280,10 +280,16 @@ class ValidationResult:
     ``ok`` needs the signature to be intact (the signed bytes hash to what was signed),
     valid (the signature verifies with the certificate's key), trusted (the certificate
     chains to one of the trust roots) and to cover the whole file (nothing appended since).
-    ``error`` says in words why not, when it is not.
+    ``error`` says in words why not, when it is not. ``readable`` is false for a file that is
+    not a PDF or cannot be parsed, ``signed`` for a PDF without a signature. ``signed_length``
+    is where the signed revision ends: when content was appended after signing,
+    ``pdf_bytes[:signed_length]`` is the file as it was signed.
     """
 
     ok: bool
+    readable: bool = True
+    signed: bool = True
+    signed_length: int | None = None
     intact: bool = False
     valid: bool = False
     trusted: bool = False
@@ -311,22 +317,33 @@ def validate_pdf(
     except Exception as exc:  # a broken trust root is our configuration error: say so
         raise ValueError(f"Unreadable trust root: {exc}") from exc
     if pdf_bytes.lstrip()[:5] != b"%PDF-":
-        return ValidationResult(ok=False, error="The file is not a PDF.")
+        return ValidationResult(
+            ok=False, readable=False, signed=False, error="The file is not a PDF."
+        )
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         embedded = reader.embedded_signatures
     except Exception as exc:
         logger.info("Unreadable PDF submitted for validation: %s", exc)
-        return ValidationResult(ok=False, error="The PDF cannot be read.")
+        return ValidationResult(
+            ok=False, readable=False, signed=False, error="The PDF cannot be read."
+        )
     if not embedded:
-        return ValidationResult(ok=False, error="The PDF is not signed.")
+        return ValidationResult(ok=False, signed=False, error="The PDF is not signed.")
     signature = embedded[-1]
+    try:  # /ByteRange is [0, before, after, length]: the signed bytes end at after + length
+        _, _, after, length = (int(n) for n in signature.byte_range)
+        signed_length = after + length
+    except Exception:  # a malformed /ByteRange: validation below says what is wrong
+        signed_length = None
     try:
         context = ValidationContext(trust_roots=roots, allow_fetching=False)
         status = validate_pdf_signature(signature, context, skip_diff=True)
     except Exception as exc:
         logger.info("PDF signature validation failed: %s", exc)
-        return ValidationResult(ok=False, error="The signature cannot be validated.")
+        return ValidationResult(
+            ok=False, signed_length=signed_length, error="The signature cannot be validated."
+        )
 
     cert = status.signing_cert
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -338,6 +355,7 @@ def validate_pdf(
         "signer_fingerprint": fingerprint(cert) if cert is not None else None,
         "signer_subject": cert.subject.human_friendly if cert is not None else None,
         "signing_time": status.signer_reported_dt,
+        "signed_length": signed_length,
     }
     if not status.intact:
         error = "The document was changed after it was signed."

@@ -230,3 +230,24 @@ def test_fingerprint_is_the_sha256_of_the_certificate(credentials):
 
     assert fingerprint(cert) == hashlib.sha256(der).hexdigest()
     assert fingerprint(der) == fingerprint(credentials.ca_cert_path.read_bytes())
+
+
+def test_the_signed_length_is_the_file_as_signed_under_an_appended_revision(
+    signed_pdf, credentials
+):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    writer.update_container(writer.trailer["/Info"])
+    appended = io.BytesIO()
+    writer.write(appended)
+
+    result = validate_pdf(appended.getvalue(), trust_roots=[credentials.ca_cert_path])
+
+    assert result.signed and result.readable and not result.covers_whole_file
+    assert appended.getvalue()[: result.signed_length] == signed_pdf
+
+
+@pytest.mark.parametrize("data", [b"", b"hello", b"\x89PNG\r\n\x1a\n" + bytes(100)])
+def test_a_file_that_is_not_a_pdf_is_unreadable(data, credentials):
+    result = validate_pdf(data, trust_roots=[credentials.ca_cert_path])
+
+    assert not result.readable and not result.signed
