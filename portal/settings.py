@@ -41,6 +41,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies in front of the portal append to X-Forwarded-For; the client address
+# every limiter keys on is read through them (portal/addresses.py). 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # The public base URL printed in QR codes and emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
@@ -232,6 +235,12 @@ else:
         }
     }
 
+# Every limiter (django-ratelimit's key="ip", DRF throttles, axes) keys on the same client
+# address (portal/addresses.py) and counts in the default cache, which must be shared by every
+# web process: Redis in production (a per-process memory cache is refused with DEBUG off).
+RATELIMIT_IP_META_KEY = "portal.addresses.client_ip"
+RATELIMIT_USE_CACHE = "default"
+
 # Celery: Redis when REDIS_URL names it, otherwise kombu's filesystem transport under var/, an
 # embedded broker that needs no server (one machine, development).
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
@@ -301,6 +310,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"public": os.environ.get("PUBLIC_THROTTLE_RATE", "60/min")},
+    # Any throttle not keyed on portal.addresses.client_ip still reads no forged header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay API",

@@ -19,11 +19,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from assessments.api.engagements import VisibleEngagementField
 from certificates import selectors, services, verification
 from certificates.models import Certificate, Report
+from portal.addresses import ClientAddressRateThrottle
 from portal.errors import Conflict
 
 
@@ -229,7 +229,7 @@ PUBLIC_FACTS = inline_serializer(
 @extend_schema(responses=PUBLIC_FACTS)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-@throttle_classes([ScopedRateThrottle])
+@throttle_classes([ClientAddressRateThrottle])
 def verify_number(request, number):
     """Public: the status and facts of a certificate by its number (no login)."""
     certificate = selectors.public_certificate(number)
@@ -257,7 +257,7 @@ verify_number.cls.throttle_scope = "public"
 )
 @api_view(["POST"])
 @permission_classes([AllowAny])
-@throttle_classes([ScopedRateThrottle])
+@throttle_classes([ClientAddressRateThrottle])
 @parser_classes([MultiPartParser])
 def verify_upload(request):
     """Public: is this PDF a genuine, unmodified certificate of this portal, and its status?"""
