@@ -7,6 +7,7 @@ broker). Production sets DEBUG=0 and must give SECRET_KEY and ALLOWED_HOSTS; `ma
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -55,7 +56,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -78,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenantMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # django-zeal fails the test suite on N+1 query patterns (tests turn it on).
@@ -141,6 +145,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login of a locked-out account or address before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -156,6 +162,24 @@ AUDITLOG_LOGENTRY_MODEL = "portal.AuditEntry"
 # django-auditlog's own migrations would create its default table even though the model is
 # swapped for ours; without them, nothing of it is created.
 MIGRATION_MODULES = {"auditlog": None}
+# Failed logins (the form, the admin, the token API) are counted per account and, separately,
+# per client address; at the limit both are refused until the cool-off ends or an administrator
+# deletes the attempt in the Django admin (*Access attempts*) or runs `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.addresses.client_ip"
+AXES_USERNAME_CALLABLE = "portal.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.locked_out_response"
+# API tokens (django-rest-knox): only a hash is stored; each expires, may be rotated or revoked,
+# and a new password revokes them all (tenants/tokens.py).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "10"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -294,9 +318,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Assay <noreply@assay.localhost>")
 
 REST_FRAMEWORK = {
+    # Token first: a missing or revoked token answers 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api.permissions.IsTenantMember"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
