@@ -1,14 +1,23 @@
 """What every API view shares: pagination and the mapping of errors to HTTP."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError
+
+
+class ApiDocsAccess(BasePermission):
+    """The schema and the docs page: anyone, or staff only when API_DOCS_PUBLIC is off."""
+
+    def has_permission(self, request, view):
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_staff)
 
 
 class Pagination(PageNumberPagination):

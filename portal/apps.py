@@ -6,4 +6,7 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self):
-        from portal import sessions  # noqa: F401  (connects the login receiver)
+        from portal import (
+            checks,  # noqa: F401  (registers the production checks)
+            sessions,  # noqa: F401  (connects the login receiver)
+        )

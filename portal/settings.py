@@ -46,7 +46,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # every limiter keys on is read through them (portal/addresses.py). 0: REMOTE_ADDR is the client.
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # The public base URL printed in QR codes and emails.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required when DEBUG is off (portal/checks.py: assay.E001).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -243,6 +244,8 @@ EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", 100 * 1024 * 1024)
 if os.environ.get("EVIDENCE_ALLOWED_TYPES"):
     EVIDENCE_ALLOWED_TYPES = env_list("EVIDENCE_ALLOWED_TYPES")
 
+# Required when DEBUG is off (assay.E004): without it the broker is a local directory and the
+# cache (rate limits) one per process. Development: LocMemCache, right for one runserver.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -307,7 +310,10 @@ PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
 # Development signing credentials (made by the demo set-up) and the CAs verification trusts.
 DEV_CA_DIR = Path(os.environ.get("DEV_CA_DIR", VAR_DIR / "dev-ca"))
-CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or [str(DEV_CA_DIR / "dev-ca.pem")]
+# Required when DEBUG is off, and never the development CA then (assay.E002, E003).
+CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or (
+    [str(DEV_CA_DIR / "dev-ca.pem")] if DEBUG else []
+)
 VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -339,6 +345,8 @@ REST_FRAMEWORK = {
     # Any throttle not keyed on portal.addresses.client_ip still reads no forged header.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API_DOCS_PUBLIC=0: the schema and the docs page are for staff only (portal/api.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay API",
     "DESCRIPTION": (
