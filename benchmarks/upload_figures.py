@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 from django_scopes import scope, scopes_disabled
-from rest_framework.authtoken.models import Token
 
 from assessments.model_format import load_model
 from assessments.models import Engagement, Evidence, ModelVersion
@@ -20,6 +19,7 @@ from benchmarks.engagement_figures import _tenant
 from benchmarks.library_figures import synthetic_model
 from tenants.models import Membership, User
 from tenants.roles import Role
+from tenants.tokens import issue_api_token
 from tests.zip_bomb import zip_bomb_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,7 +73,7 @@ def figures():
             user=client_user,
             defaults={"role": Role.CLIENT_ADMIN, "organization": organization},
         )
-        token, _ = Token.objects.get_or_create(user=client_user)
+        _, token_key = issue_api_token(user=client_user)
         version = ModelVersion.objects.filter(model__code="bench-upload").first()
         if version is None:
             version = library.import_model_document(
@@ -121,7 +121,7 @@ def figures():
                 break
             except OSError:
                 time.sleep(0.1)
-        headers = {"Authorization": f"Token {token.key}"}
+        headers = {"Authorization": f"Token {token_key}"}
         # One small upload first, so what the process allocates once is not counted.
         boundary = uuid.uuid4().hex
         body = (

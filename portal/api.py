@@ -10,6 +10,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 400 that says the limit.
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -19,6 +20,7 @@ from django_filters import fields as filter_fields
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -26,6 +28,13 @@ from portal.errors import DomainError, body_too_large_message
 
 MAX_JSON_DEPTH = 64  # arrays and objects inside each other; the API's inputs need 3
 LARGEST_KEY = 2**63 - 1  # the largest value of a 64-bit integer column
+
+
+class ApiDocsAccess(BasePermission):
+    """The schema and the docs page: anyone, or staff only when API_DOCS_PUBLIC is off."""
+
+    def has_permission(self, request, view):
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_staff)
 
 
 class Pagination(PageNumberPagination):

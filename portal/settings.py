@@ -7,10 +7,12 @@ broker). Production sets DEBUG=0 and must give SECRET_KEY and ALLOWED_HOSTS; `ma
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,8 +43,12 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# How many reverse proxies in front of the portal append to X-Forwarded-For; the client address
+# every limiter keys on is read through them (portal/addresses.py). 0: REMOTE_ADDR is the client.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # The public base URL printed in QR codes and emails.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Required when DEBUG is off (portal/checks.py: assay.E001).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -52,7 +58,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "axes",
+    "csp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -68,14 +76,18 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.sessions.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.TenantMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # django-zeal fails the test suite on N+1 query patterns (tests turn it on).
@@ -139,6 +151,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any login of a locked-out account or address before a password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -154,6 +168,24 @@ AUDITLOG_LOGENTRY_MODEL = "portal.AuditEntry"
 # django-auditlog's own migrations would create its default table even though the model is
 # swapped for ours; without them, nothing of it is created.
 MIGRATION_MODULES = {"auditlog": None}
+# Failed logins (the form, the admin, the token API) are counted per account and, separately,
+# per client address; at the limit both are refused until the cool-off ends or an administrator
+# deletes the attempt in the Django admin (*Access attempts*) or runs `manage.py axes_reset`.
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "30")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.addresses.client_ip"
+AXES_USERNAME_CALLABLE = "portal.lockout.attempted_username"
+AXES_LOCKOUT_CALLABLE = "portal.lockout.locked_out_response"
+# API tokens (django-rest-knox): only a hash is stored; each expires, may be rotated or revoked,
+# and a new password revokes them all (tenants/tokens.py).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=int(os.environ.get("API_TOKEN_TTL_HOURS", "10"))),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": None,
+}
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -218,6 +250,8 @@ if os.environ.get("EVIDENCE_ALLOWED_TYPES"):
 # Kinds of evidence refused with their reason: archive (nested), html, svg, script, macro.
 EVIDENCE_REFUSED_KINDS = env_list("EVIDENCE_REFUSED_KINDS", "archive,html,svg,script,macro")
 
+# Required when DEBUG is off (assay.E004): without it the broker is a local directory and the
+# cache (rate limits) one per process. Development: LocMemCache, right for one runserver.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
@@ -234,6 +268,12 @@ else:
             "LOCATION": "assay",
         }
     }
+
+# Every limiter (django-ratelimit's key="ip", DRF throttles, axes) keys on the same client
+# address (portal/addresses.py) and counts in the default cache, which must be shared by every
+# web process: Redis in production (a per-process memory cache is refused with DEBUG off).
+RATELIMIT_IP_META_KEY = "portal.addresses.client_ip"
+RATELIMIT_USE_CACHE = "default"
 
 # Celery: Redis when REDIS_URL names it, otherwise kombu's filesystem transport under var/, an
 # embedded broker that needs no server (one machine, development).
@@ -276,7 +316,10 @@ PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
 # Development signing credentials (made by the demo set-up) and the CAs verification trusts.
 DEV_CA_DIR = Path(os.environ.get("DEV_CA_DIR", VAR_DIR / "dev-ca"))
-CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or [str(DEV_CA_DIR / "dev-ca.pem")]
+# Required when DEBUG is off, and never the development CA then (assay.E002, E003).
+CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or (
+    [str(DEV_CA_DIR / "dev-ca.pem")] if DEBUG else []
+)
 VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -288,9 +331,10 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Assay <noreply@assay.localhost>")
 
 REST_FRAMEWORK = {
+    # Token first: a missing or revoked token answers 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tenants.api.permissions.IsTenantMember"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
@@ -309,7 +353,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_VERSIONING_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"public": os.environ.get("PUBLIC_THROTTLE_RATE", "60/min")},
+    # Any throttle not keyed on portal.addresses.client_ip still reads no forged header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# API_DOCS_PUBLIC=0: the schema and the docs page are for staff only (portal/api.py).
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", True)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Assay API",
     "DESCRIPTION": (
@@ -342,6 +390,27 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
+# inline code (templates attach behaviour from static/portal/assay.js; tests/test_csp.py).
+# Images may be data: URIs (Swagger UI's icons, QR codes).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# A web session ends after this many seconds without a request (portal/sessions.py).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", "3600"))
+SESSION_IDLE_REFRESH = min(60, SESSION_IDLE_TIMEOUT // 2)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -16,11 +16,11 @@ from rest_framework.decorators import (
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from certificates import selectors, services, verification
 from certificates.models import Certificate, Report
+from portal.addresses import ClientAddressRateThrottle
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 
@@ -263,7 +263,7 @@ def _verdict_head(verdict):
 @extend_schema(responses=PUBLIC_FACTS)
 @api_view(["GET"])
 @permission_classes([AllowAny])
-@throttle_classes([ScopedRateThrottle])
+@throttle_classes([ClientAddressRateThrottle])
 def verify_number(request, number):
     """Public: the verdict (valid, suspended, withdrawn, expired, superseded) and the facts of
     a certificate by its number (no login)."""
@@ -296,7 +296,7 @@ verify_number.cls.throttle_scope = "public"
 )
 @api_view(["POST"])
 @permission_classes([AllowAny])
-@throttle_classes([ScopedRateThrottle])
+@throttle_classes([ClientAddressRateThrottle])
 @parser_classes([MultiPartParser])
 def verify_upload(request):
     """Public: the verdict on an uploaded PDF — the status of the certificate it is, exactly as

@@ -4,15 +4,15 @@ from django.contrib.auth import authenticate
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox.auth import TokenAuthentication
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.authtoken.models import Token
-from rest_framework.decorators import api_view, permission_classes
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from portal.api import FilterSet, ModelChoiceFilter
-from tenants import selectors, services
+from tenants import selectors, services, tokens
 from tenants.api.serializers import (
     AccountSerializer,
     MembershipSerializer,
@@ -154,16 +154,29 @@ def my_account(request):
     return Response(AccountSerializer(request.user).data)
 
 
+TOKEN_RESPONSE = inline_serializer(
+    "TokenResponse", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()}
+)
+
+
+def _token_answer(token, key):
+    return Response({"token": key, "expiry": token.expiry}, status=status.HTTP_200_OK)
+
+
 @extend_schema(
     request=inline_serializer(
         "TokenRequest", {"email": serializers.EmailField(), "password": serializers.CharField()}
     ),
-    responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+    responses=TOKEN_RESPONSE,
 )
 @api_view(["POST"])
+@authentication_classes([])
 @permission_classes([AllowAny])
 def obtain_token(request):
-    """Exchange an email and password for an API token (send it as `Authorization: Token …`)."""
+    """Exchange an email and password for an API token (send it as `Authorization: Token …`).
+
+    The token expires (`expiry`); repeated failures lock the account and the address out, as on
+    the login form (django-axes counts them: `authenticate` is given the request)."""
     email = request.data.get("email")
     password = request.data.get("password")
     errors = {}
@@ -173,8 +186,38 @@ def obtain_token(request):
         errors["password"] = ["This field is required."]
     if errors:
         raise ValidationError(errors)
-    user = authenticate(request._request, email=email.strip().lower(), password=password)
+    user = authenticate(request._request, username=email.strip().lower(), password=password)
     if user is None:
         raise ValidationError({"detail": ["Unable to log in with these credentials."]})
-    token, _ = Token.objects.get_or_create(user=user)
-    return Response({"token": token.key}, status=status.HTTP_200_OK)
+    token, key = tokens.issue_api_token(user=user)
+    return _token_answer(token, key)
+
+
+@extend_schema(request=None, responses=TOKEN_RESPONSE)
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication])
+@permission_classes([IsAuthenticated])
+def rotate_token(request):
+    """A new token for the one sent, which stops working at once."""
+    token, key = tokens.rotate_api_token(token=request.auth)
+    return _token_answer(token, key)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication])
+@permission_classes([IsAuthenticated])
+def revoke_token(request):
+    """Log out: the token sent stops working."""
+    tokens.revoke_api_token(token=request.auth)
+    return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(request=None, responses={204: None})
+@api_view(["POST"])
+@authentication_classes([TokenAuthentication])
+@permission_classes([IsAuthenticated])
+def revoke_all_tokens(request):
+    """Log out everywhere: every token of the caller stops working."""
+    tokens.revoke_api_tokens(user=request.user)
+    return Response(status=status.HTTP_204_NO_CONTENT)
