@@ -23,8 +23,9 @@ from assessments.models import (
 from assessments.scoring import Rating
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
-from portal.api import FilterSet, JSONParser, ModelChoiceFilter
+from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
+from portal.parsers import JSONParser
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
