@@ -107,6 +107,12 @@ def model_upload(request):
             messages.success(
                 request, _("Draft version uploaded. Check it, then publish it to use it.")
             )
+            for warning in document.warnings:
+                messages.warning(
+                    request,
+                    _("Warning, line %(line)d, %(path)s: %(message)s")
+                    % {"line": warning.line, "path": warning.path, "message": warning.message},
+                )
             return redirect("assessments:version_detail", request.tenant.slug, version.pk)
     return render(
         request, "assessments/library/model_upload.html", {"form": form, "problems": problems}
