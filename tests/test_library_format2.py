@@ -130,3 +130,20 @@ def test_format_1_versions_keep_format_1_defaults(db):
         assert (version.format, version.top_level, version.layers) == (1, 5, [])
         assert CapabilityItem.objects.filter(version=version, is_leaf=False).count() == 0
         assert LevelCell.objects.filter(version=version).count() == 0
+
+
+def test_both_shipped_cd_versions_are_published_side_by_side_and_compare(db):
+    from assessments import demo
+
+    demo.load(write=lambda message: None)
+    with scopes_disabled():
+        old, new = (
+            ModelVersion.objects.get(model__code="devops-cd", version=v)
+            for v in ("2026.1", "2026.2")
+        )
+        assert old.is_published and new.is_published and old.model_id == new.model_id
+        assert (old.format, new.format, new.item_count) == (1, 2, 49)
+        changes = library.compare_versions(old, new)
+    added = {c.code for c in changes if c.kind == "item" and c.what == "added"}
+    assert "CD.CM.VC.AM" in added  # 制品管理, missing from 2026.1
+    assert any(c.kind == "requirement" and c.what == "removed" for c in changes)
