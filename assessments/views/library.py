@@ -37,6 +37,7 @@ def version_detail(request, version_id):
             "version": version,
             "tree": tree,
             "level_names": version.level_names(),
+            "layer_names": dict(enumerate(version.layer_names())),
             "others": others.exclude(pk=version.pk),
         },
     )
