@@ -17,7 +17,8 @@ from tenants.roles import Capability, has_capability, is_staff_role
 
 
 def _items_in_scope(version, domain_ids, item_ids):
-    """Chosen items plus every item beneath the chosen domains (at any depth)."""
+    """The leaf items (those that are rated) of the chosen items and beneath the chosen domains
+    and items, at any depth. Format-1 items are all leaves."""
     domains = {d.pk: d for d in Domain.objects.filter(version=version)}
     unknown = set(domain_ids) - set(domains)
     if unknown:
@@ -31,12 +32,26 @@ def _items_in_scope(version, domain_ids, item_ids):
         if pk not in chosen:
             chosen.add(pk)
             stack.extend(children.get(pk, ()))
-    items = CapabilityItem.objects.filter(version=version)
-    selected = set(items.filter(domain_id__in=chosen).values_list("pk", flat=True))
-    explicit = set(items.filter(pk__in=item_ids).values_list("pk", flat=True))
-    if set(item_ids) - explicit:
+    items = list(
+        CapabilityItem.objects.filter(version=version).values_list(
+            "pk", "domain_id", "parent_id", "is_leaf"
+        )
+    )
+    known = {pk for pk, _domain, _parent, _leaf in items}
+    if set(item_ids) - known:
         raise ValidationError({"scope_items": _("Unknown capability item for this model version.")})
-    selected |= explicit
+    sub_items = {}
+    for pk, _domain, parent, _leaf in items:
+        sub_items.setdefault(parent, []).append(pk)
+    picked, stack = set(), [pk for pk, domain, _p, _l in items if domain in chosen]
+    stack.extend(item_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in picked:
+            picked.add(pk)
+            stack.extend(sub_items.get(pk, ()))
+    leaves = {pk for pk, _domain, _parent, leaf in items if leaf}
+    selected = picked & leaves
     if not selected:
         raise ValidationError({"scope_items": _("Choose at least one part, domain or item.")})
     return selected
@@ -89,8 +104,13 @@ def create_engagement(
         raise ValidationError({"organization": _("Choose an active client organization.")})
     if not model_version.is_published or model_version.tenant_id not in (None, tenant.pk):
         raise ValidationError({"model_version": _("Choose a published model version.")})
-    if not 1 <= int(target_level) <= 5:
-        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    if not 1 <= int(target_level) <= model_version.top_level:
+        raise ValidationError(
+            {
+                "target_level": _("The target level is 1 to %(top)s.")
+                % {"top": model_version.top_level}
+            }
+        )
     _check_dates(planned_start, planned_end)
     domain_ids, item_ids = _resolve_codes(model_version, scope_codes)
     items = _items_in_scope(
@@ -131,8 +151,11 @@ def update_engagement(*, engagement, by, **fields):
         for k, v in fields.items()
         if k in ("title", "target_level", "planned_start", "planned_end")
     }
-    if "target_level" in values and not 1 <= int(values["target_level"]) <= 5:
-        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    top = engagement.model_version.top_level
+    if "target_level" in values and not 1 <= int(values["target_level"]) <= top:
+        raise ValidationError(
+            {"target_level": _("The target level is 1 to %(top)s.") % {"top": top}}
+        )
     _check_dates(
         values.get("planned_start", engagement.planned_start),
         values.get("planned_end", engagement.planned_end),

@@ -36,6 +36,7 @@ def version_detail(request, version_id):
             "version": version,
             "tree": tree,
             "level_names": version.level_names(),
+            "layer_names": dict(enumerate(version.layer_names())),
             "others": others.exclude(pk=version.pk),
         },
     )
@@ -107,6 +108,12 @@ def model_upload(request):
             messages.success(
                 request, _("Draft version uploaded. Check it, then publish it to use it.")
             )
+            for warning in document.warnings:
+                messages.warning(
+                    request,
+                    _("Warning, line %(line)d, %(path)s: %(message)s")
+                    % {"line": warning.line, "path": warning.path, "message": warning.message},
+                )
             return redirect("assessments:version_detail", request.tenant.slug, version.pk)
     return render(
         request, "assessments/library/model_upload.html", {"form": form, "problems": problems}

@@ -32,6 +32,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{file}: {len(error.problems)} problem(s); nothing imported"
             ) from None
+        for warning in document.warnings:
+            self.stderr.write(
+                f"{file}: line {warning.line}: {warning.path}: warning: {warning.message}"
+            )
         with scopes_disabled():
             owner = None
             if tenant:
