@@ -20,6 +20,20 @@ def pdf_upload(name="evidence.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
+# Every member of a world, in the order the matrices report them.
+ROLES = (
+    "admin",
+    "lead",
+    "assessor",
+    "reviewer",
+    "officer",
+    "observer",
+    "outsider_assessor",
+    "client",
+    "other_client",
+)
+
+
 @dataclass
 class World:
     tenant: object
@@ -37,17 +51,7 @@ class World:
     engagement: object
 
     def members(self):
-        return {
-            "admin": self.admin,
-            "lead": self.lead,
-            "assessor": self.assessor,
-            "reviewer": self.reviewer,
-            "officer": self.officer,
-            "observer": self.observer,
-            "outsider_assessor": self.outsider_assessor,
-            "client": self.client,
-            "other_client": self.other_client,
-        }
+        return {role: getattr(self, role) for role in ROLES}
 
 
 def build_world(tenant, *, items=2, organization=None):

@@ -297,8 +297,13 @@ def assign(*, engagement, user, role, by):
 @transaction.atomic
 def unassign(*, assignment, by):
     """Take a person off the engagement; their object permissions go at once."""
+    policy.require(by, Action.ASSIGN, assignment.engagement)
+    _remove_assignment(assignment, by=by)
+
+
+def _remove_assignment(assignment, *, by, reason=""):
+    """Revoke the object permissions, record the removal on the engagement, delete the row."""
     engagement = assignment.engagement
-    policy.require(by, Action.ASSIGN, engagement)
     perms.revoke_for_assignment(assignment)
     audit.record(
         verb="assignment.removed",
@@ -308,6 +313,7 @@ def unassign(*, assignment, by):
         engagement=engagement,
         action="delete",
         changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
+        data={"reason": reason} if reason else None,
     )
     assignment.delete()
 
@@ -382,17 +388,5 @@ def remove_assignments_of(*, membership, by, reason):
         assignments = assignments.filter(engagement__organization_id__in=conflicted)
     removed = list(assignments)
     for assignment in removed:
-        engagement = assignment.engagement
-        perms.revoke_for_assignment(assignment)
-        audit.record(
-            verb="assignment.removed",
-            obj=assignment,
-            actor=by,
-            tenant=engagement.tenant,
-            engagement=engagement,
-            action="delete",
-            changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
-            data={"reason": reason},
-        )
-        assignment.delete()
+        _remove_assignment(assignment, by=by, reason=reason)
     return removed
