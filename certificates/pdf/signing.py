@@ -5,11 +5,10 @@ appends the signature as an incremental update covering the whole file, so any l
 (a stamp, a one-byte edit) leaves the signature no longer covering the file, which both
 pyHanko and poppler's ``pdfsig`` report. Status changes belong on the verification page.
 
-Signatures are PAdES baseline B-B (``ETSI.CAdES.detached``, SHA-256) with an ECDSA P-256 key
-whose certificate carries the ``nonRepudiation`` (content commitment) key usage — what the
-DESIGN asks of a certification body's signature. No timestamp authority or revocation data
-is embedded: there is none to call in development, and pyHanko can upgrade a signature to
-B-T/B-LT later without invalidating it.
+Signatures are PAdES (``ETSI.CAdES.detached``, SHA-256) with an ECDSA P-256 key whose
+certificate carries the ``nonRepudiation`` (content commitment) key usage — what the DESIGN asks
+of a certification body's signature. pyHanko's own signer (``SimpleSigner`` through
+``PdfSigner``) builds the CMS container: no hand-assembled structures to drift from it.
 
 :func:`generate_dev_ca_and_signer` makes throw-away credentials for development and tests:
 a CA whose name says it is not for production, and one signing certificate per tenant.
@@ -29,7 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from asn1crypto import algos, cms
 from asn1crypto import pem as asn1_pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -40,7 +38,6 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -93,8 +90,6 @@ def load_signer(pkcs12_path: str | Path, passphrase: str | bytes | None) -> sign
                 raise SigningError(
                     f"Cannot open the signing credential {path} (wrong passphrase?)"
                 ) from exc
-            if signer.signing_key.algorithm == "ec":
-                signer = _PrebuiltCmsSigner(signer)
             _signers[key] = signer
         return signer
 
@@ -109,7 +104,7 @@ def sign_pdf(
     location: str | None = None,
     contact_info: str | None = None,
 ) -> bytes:
-    """Return ``pdf_bytes`` with an invisible PAdES B-B signature appended."""
+    """Return ``pdf_bytes`` with an invisible PAdES signature appended by pyHanko's signer."""
     signer = load_signer(pkcs12_path, passphrase)
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -121,143 +116,10 @@ def sign_pdf(
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-        output = signers.sign_pdf(
-            writer, metadata, signer=signer, bytes_reserved=_reserved_bytes(signer)
-        )
+        output = signers.PdfSigner(metadata, signer=signer).sign_pdf(writer)
     except Exception as exc:
         raise SigningError(f"Cannot sign the PDF: {exc}") from exc
     return output.getvalue()
-
-
-def _reserved_bytes(signer: signers.SimpleSigner) -> int:
-    """Room for the CMS signature in the PDF, from the certificates it embeds.
-
-    Without it pyHanko sizes the room by making a dummy signature first, which doubles the
-    cost of signing. The CMS holds the certificates, the signed
-    attributes (a few hundred bytes) and the signature value (72 bytes for ECDSA P-256, 512
-    for RSA-4096); 2 KB covers the rest with a wide margin. pyHanko counts the room in hex
-    digits, two a byte.
-    """
-    certificates = sum(len(cert.dump()) for cert in signer.cert_registry)
-    certificates += len(signer.signing_cert.dump())
-    return 2 * (certificates + 2048)
-
-
-class _PrebuiltCmsSigner(signers.SimpleSigner):
-    """pyHanko's signer with the CMS container assembled from bytes prepared once.
-
-    pyHanko builds the CMS SignedData with asn1crypto objects at every signature; that is
-    ≈ 15 ms of the ≈ 19 ms a certificate's signature takes, for a structure in which only the
-    document digest and the signature value change. This signer prepares everything else
-    once — the signed attributes PAdES B-B asks for (content type, message digest,
-    ESS signing-certificate-v2, built by pyHanko's own helpers), the signer identifier, the
-    certificates — and per document substitutes the digest, signs the attributes with the
-    key (ECDSA, SHA-256) and wraps them: ≈ 3 ms. ``async_sign`` is pyHanko's documented
-    override point; the PDF side (signature field, byte ranges, incremental update) stays
-    pyHanko's. Anything else (another digest, a timestamp, embedded content) goes to pyHanko.
-    Both validators, pyHanko's and poppler's, check its output in the tests.
-    """
-
-    _PLACEHOLDER = b"\xa5" * 32
-
-    def __init__(self, base: signers.SimpleSigner) -> None:
-        super().__init__(
-            signing_cert=base.signing_cert,
-            signing_key=base.signing_key,
-            cert_registry=base.cert_registry,
-        )
-        cert = base.signing_cert
-        self._key = serialization.load_der_private_key(base.signing_key.dump(), None)
-        attrs = cms.CMSAttributes(
-            [
-                simple_cms_attribute("content_type", "data"),
-                simple_cms_attribute("message_digest", self._PLACEHOLDER),
-                simple_cms_attribute("signing_certificate_v2", as_signing_certificate_v2(cert)),
-            ]
-        ).dump()
-        at = attrs.index(self._PLACEHOLDER)
-        self._attrs_before, self._attrs_after = attrs[:at], attrs[at + 32 :]
-        sid = cms.SignerIdentifier(
-            {
-                "issuer_and_serial_number": cms.IssuerAndSerialNumber(
-                    {"issuer": cert.issuer, "serial_number": cert.serial_number}
-                )
-            }
-        ).dump()
-        digest_algorithm = algos.DigestAlgorithm({"algorithm": "sha256"}).dump()
-        self._signer_info_head = _INTEGER_1 + sid + digest_algorithm
-        self._signature_algorithm = algos.SignedDigestAlgorithm(
-            {"algorithm": "sha256_ecdsa"}
-        ).dump()
-        certificates = sorted({c.dump() for c in base.cert_registry} | {cert.dump()})
-        self._signed_data_head = (
-            _INTEGER_1
-            + _der_tlv(0x31, digest_algorithm)
-            + cms.EncapsulatedContentInfo({"content_type": "data"}).dump()
-            + _der_tlv(0xA0, b"".join(certificates))
-        )
-        self._signed_data_type = cms.ContentType("signed_data").dump()
-
-    async def async_sign(
-        self,
-        data_digest: bytes,
-        digest_algorithm: str,
-        dry_run: bool = False,
-        use_pades: bool = False,
-        timestamper=None,
-        signed_attr_settings=None,
-        is_pdf_sig: bool = True,
-        encap_content_info=None,
-    ) -> cms.ContentInfo:
-        extra_attributes = signed_attr_settings is not None and (
-            signed_attr_settings.cades_signed_attrs is not None
-            or getattr(signed_attr_settings, "adobe_revinfo_attr", None) is not None
-        )
-        if (
-            not use_pades  # outside PAdES pyHanko adds a signingTime attribute
-            or extra_attributes
-            or digest_algorithm != "sha256"
-            or len(data_digest) != 32
-            or timestamper is not None
-            or encap_content_info is not None
-            or self.attribute_certs
-        ):
-            return await super().async_sign(
-                data_digest,
-                digest_algorithm,
-                dry_run=dry_run,
-                use_pades=use_pades,
-                timestamper=timestamper,
-                signed_attr_settings=signed_attr_settings,
-                is_pdf_sig=is_pdf_sig,
-                encap_content_info=encap_content_info,
-            )
-        attrs = self._attrs_before + data_digest + self._attrs_after
-        # A dry run only sizes the container: 72 bytes is the longest DER ECDSA P-256 value.
-        signature = b"\x00" * 72 if dry_run else self._key.sign(attrs, ec.ECDSA(hashes.SHA256()))
-        signer_info = _der_tlv(
-            0x30,
-            self._signer_info_head
-            + b"\xa0"
-            + attrs[1:]  # signedAttrs is [0] IMPLICIT: the SET tag becomes A0
-            + self._signature_algorithm
-            + _der_tlv(0x04, signature),
-        )
-        signed_data = _der_tlv(0x30, self._signed_data_head + _der_tlv(0x31, signer_info))
-        content_info = _der_tlv(0x30, self._signed_data_type + _der_tlv(0xA0, signed_data))
-        return cms.ContentInfo.load(content_info)
-
-
-_INTEGER_1 = b"\x02\x01\x01"
-
-
-def _der_tlv(tag: int, content: bytes) -> bytes:
-    """A DER tag-length-value with a definite length."""
-    length = len(content)
-    if length < 0x80:
-        return bytes([tag, length]) + content
-    octets = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(octets)]) + octets + content
 
 
 def fingerprint(cert: asn1_x509.Certificate | x509.Certificate | bytes) -> str:
