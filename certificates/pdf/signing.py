@@ -113,6 +113,10 @@ def sign_pdf(
         contact_info=contact_info,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
+        # A certification signature that allows no changes: any revision appended later is
+        # flagged by every validator that reads DocMDP (docs/architecture.md, "Signed PDFs").
+        certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)

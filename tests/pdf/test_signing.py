@@ -10,8 +10,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm
 from weasyprint import HTML
 
 from certificates.pdf.fetcher import AssayURLFetcher
@@ -66,7 +69,7 @@ def nss_db(tmp_path_factory, credentials):
             "-n",
             "ca",
             "-t",
-            "CT,C,C",
+            ",C,",  # trusted to issue signing certificates: the README's command
             "-i",
             str(credentials.ca_cert_path),
             "-d",
@@ -128,6 +131,14 @@ def test_pdfsig_trusts_it_given_the_development_ca(signed_pdf, nss_db, tmp_path)
     assert "Certificate is Trusted." in report
 
 
+def test_it_is_a_certification_signature_allowing_no_changes(signed_pdf):
+    reader = PdfFileReader(io.BytesIO(signed_pdf))
+    signature = reader.embedded_signatures[0]
+
+    assert signature.docmdp_level == MDPPerm.NO_CHANGES
+    assert "/DocMDP" in reader.root["/Perms"]
+
+
 def test_pyhanko_finds_it_valid_and_trusted(signed_pdf, credentials):
     result = validate_pdf(signed_pdf, trust_roots=[credentials.ca_cert_path])
 
@@ -157,6 +168,20 @@ def test_content_appended_after_signing_is_reported(signed_pdf, credentials):
 
     assert not result.ok
     assert not result.covers_whole_file
+
+
+def test_a_forged_revision_redrawing_the_page_is_not_ok(signed_pdf, credentials):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    overprint = generic.StreamObject(stream_data=b"BT /F1 48 Tf 100 100 Td (Level 5) Tj ET")
+    writer.add_stream_to_page(0, writer.add_object(overprint))
+    forged = io.BytesIO()
+    writer.write(forged)
+
+    result = validate_pdf(forged.getvalue(), trust_roots=[credentials.ca_cert_path])
+
+    assert result.intact and result.valid  # the signed revision itself is untouched
+    assert not result.covers_whole_file
+    assert not result.ok and "changed after it was signed" in result.error
 
 
 def test_another_ca_does_not_make_it_trusted(signed_pdf, tmp_path):
