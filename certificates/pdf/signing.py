@@ -24,6 +24,7 @@ a CA whose name says it is not for production, and one signing certificate per t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
@@ -143,7 +144,7 @@ def sign_pdf(
     """
     signer = load_signer(pkcs12_path, passphrase)
     if timestamper is None and timestamp_url:
-        timestamper = timestamps.HTTPTimeStamper(timestamp_url, timeout=10)
+        timestamper = _http_timestamper(timestamp_url)
     long_term = timestamper is not None
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
@@ -170,7 +171,7 @@ def sign_pdf(
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
         output = signers.PdfSigner(metadata, signer=signer, timestamper=timestamper).sign_pdf(
-            writer
+            writer, bytes_reserved=_reserved_bytes(signer, timestamper)
         )
     except Exception as exc:
         if _caused_by(exc, timestamps.TimestampRequestError):
@@ -179,6 +180,29 @@ def sign_pdf(
             ) from exc
         raise SigningError(f"Cannot sign the PDF: {exc}") from exc
     return output.getvalue()
+
+
+_timestampers: dict[str, timestamps.HTTPTimeStamper] = {}
+
+
+def _http_timestamper(url: str) -> timestamps.HTTPTimeStamper:
+    """One client per TSA address and process: it keeps the sample token it sizes room by."""
+    with _signers_lock:
+        if url not in _timestampers:
+            _timestampers[url] = timestamps.HTTPTimeStamper(url, timeout=10)
+        return _timestampers[url]
+
+
+def _reserved_bytes(signer: signers.SimpleSigner, timestamper) -> int:
+    """Room for the CMS signature in the PDF: the certificates it embeds, a timestamp token like
+    the TSA's sample one (fetched once per timestamper) and 2 KB for the signed attributes and
+    the signature value. Without it pyHanko sizes the room by a whole dry-run signature at every
+    signature. pyHanko counts the room in hex digits, two a byte."""
+    size = sum(len(cert.dump()) for cert in signer.cert_registry)
+    size += len(signer.signing_cert.dump()) + 2048
+    if timestamper is not None:
+        size += len(asyncio.run(timestamper.async_dummy_response("sha256")).dump())
+    return 2 * size
 
 
 def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
