@@ -18,6 +18,10 @@ from certificates import rendering, services
 from certificates.credentials import SigningNotConfigured
 from certificates.models import Certificate, Report, pdf_upload_to
 from certificates.pdf.render import RenderError, RenderFailed
+from certificates.pdf.signing import SigningError, TimestampUnavailable
+
+# Failures worth another try: a render that crashed, a timestamp authority that did not answer.
+TRANSIENT = (RenderFailed, TimestampUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +54,9 @@ def render_certificate(self, certificate_id):
     with scope(tenant=certificate.tenant):
         try:
             pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
-        except (SigningNotConfigured, RenderError) as error:
+        except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Certificate, certificate_id, error)
-            if isinstance(error, RenderFailed):
+            if isinstance(error, TRANSIENT):
                 raise self.retry(exc=error) from error
             return "failed"
         name = _store(certificate, pdf)
@@ -79,9 +83,9 @@ def render_report(self, report_id):
     with scope(tenant=report.engagement.tenant):
         try:
             pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
-        except (SigningNotConfigured, RenderError) as error:
+        except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Report, report_id, error)
-            if isinstance(error, RenderFailed):
+            if isinstance(error, TRANSIENT):
                 raise self.retry(exc=error) from error
             return "failed"
         name = _store(report, pdf)
@@ -99,7 +103,7 @@ def _failed(model, pk, error):
         row = model.objects.get(pk=pk)
         row.render_attempts += 1
         row.last_error = str(error)[:2000]
-        if model is Report and not isinstance(error, RenderFailed):
+        if model is Report and not isinstance(error, TRANSIENT):
             row.status = Report.Status.FAILED
         row.save(
             update_fields=[

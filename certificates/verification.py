@@ -286,6 +286,9 @@ def verify_upload(data: bytes) -> Verdict:
         "signature_valid": result.valid,
         "signer_trusted": result.trusted,
         "covers_whole_file": result.covers_whole_file,
+        # PAdES B-LTA: the signer was checked at the time its timestamp proves (issue 12).
+        "long_term": result.long_term,
+        "timestamped_at": result.timestamp_time.isoformat() if result.timestamp_time else None,
     }
     if not result.signed:
         return Verdict(

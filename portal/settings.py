@@ -321,6 +321,14 @@ CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or (
     [str(DEV_CA_DIR / "dev-ca.pem")] if DEBUG else []
 )
 VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Long-term signatures (issue 12: PAdES B-LTA). The RFC 3161 timestamp authority a body's
+# signatures are timestamped by when its own `tsa_url` is empty (in development the one
+# `manage.py run_dev_tsa` serves; empty: no timestamp, signatures are PAdES B-B), and the CRL
+# files embedded as revocation data (empty: fetched from the certificates' distribution points).
+TSA_URL = os.environ.get("TSA_URL", "http://127.0.0.1:8079/" if DEBUG else "")
+SIGNING_CRL_FILES = env_list("SIGNING_CRL_FILES") or (
+    [str(DEV_CA_DIR / "dev-ca.crl")] if DEBUG else []
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")

@@ -90,6 +90,16 @@ class Tenant(models.Model):
             "or from a file of the same name ending in .pass."
         ),
     )
+    tsa_url = models.URLField(
+        _("timestamp authority (TSA) address"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "RFC 3161 timestamp service this body's signatures are timestamped by, so that its "
+            "certificates stay verifiable after its signing certificate expires. Empty: the "
+            "portal's TSA_URL setting."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
