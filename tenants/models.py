@@ -1,7 +1,7 @@
 """People, assessment bodies (tenants), their client organizations and who belongs where."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -78,6 +78,27 @@ class Tenant(models.Model):
     )
     certificate_validity_years = models.PositiveSmallIntegerField(
         _("certificate validity (years)"), default=3
+    )
+    # The certification cycle (docs/architecture.md, "The certification cycle"): ISO/IEC 17021-1
+    # asks for surveillance at least once a calendar year, the first within 12 months of the
+    # decision, and a suspension of at most about six months.
+    surveillance_interval_months = models.PositiveSmallIntegerField(
+        _("surveillance interval (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    surveillance_notice_days = models.PositiveSmallIntegerField(
+        _("surveillance opened (days before due)"), default=60
+    )
+    recertification_window_months = models.PositiveSmallIntegerField(
+        _("recertification opened (months before expiry)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(11)],
+    )
+    suspension_max_months = models.PositiveSmallIntegerField(
+        _("longest suspension (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
     signing_pkcs12_path = models.CharField(

@@ -78,6 +78,7 @@ def create_engagement(
     scope_item_ids=(),
     planned_start=None,
     planned_end=None,
+    kind=Engagement.Kind.INITIAL,
 ):
     """A tenant admin opens an engagement for a client against a published model version.
 
@@ -91,6 +92,8 @@ def create_engagement(
         raise ValidationError({"model_version": _("Choose a published model version.")})
     if not 1 <= int(target_level) <= 5:
         raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    if kind not in Engagement.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of engagement.")})
     _check_dates(planned_start, planned_end)
     domain_ids, item_ids = _resolve_codes(model_version, scope_codes)
     items = _items_in_scope(
@@ -101,6 +104,7 @@ def create_engagement(
     engagement = Engagement.objects.create(
         tenant=tenant,
         reference=f"{tenant.certificate_prefix}-E-{year}-{number:04d}",
+        kind=kind,
         title=title,
         organization=organization,
         model_version=model_version,
