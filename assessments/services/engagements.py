@@ -229,6 +229,9 @@ def assign(*, engagement, user, role, by):
                 % {"person": user, "org": engagement.organization, "reason": conflict.reason}
             }
         )
+    authorised = policy.authorised_for(user, role, engagement)
+    if not authorised:
+        raise ValidationError({"user": authorised.reason})
     existing = Assignment.objects.filter(engagement=engagement, user=user).first()
     if existing:
         independent = (Assignment.Role.REVIEWER, Assignment.Role.OFFICER)
