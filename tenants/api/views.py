@@ -25,7 +25,7 @@ from tenants.api.serializers import (
     MyMembershipSerializer,
     OrganizationSerializer,
 )
-from tenants.models import Authorisation, Membership, Organization
+from tenants.models import Authorisation, Membership, Organization, User
 
 # django-filter inspects the default manager when a FilterSet class is made, at import time and
 # outside any tenant scope; foreign-key filters get per-request (scoped) querysets instead.
@@ -79,7 +79,7 @@ class OrganizationViewSet(
 
 
 class AuthorisationSerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="email", queryset=Membership.objects.none())
+    user = serializers.SlugRelatedField(slug_field="email", queryset=User.objects.none())
 
     class Meta:
         model = Authorisation
@@ -101,8 +101,6 @@ class AuthorisationSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         request = self.context.get("request")
         if request is not None and getattr(request, "tenant", None) is not None:
-            from tenants.models import User
-
             self.fields["user"].queryset = User.objects.filter(
                 memberships__tenant=request.tenant, memberships__is_active=True
             )
