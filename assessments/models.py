@@ -334,7 +334,17 @@ class Engagement(TenantOwned):
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial certification")
+        SURVEILLANCE = "surveillance", _("Surveillance")
+        RECERTIFICATION = "recertification", _("Recertification")
+        SPECIAL = "special", _("Special (short notice)")
+        SCOPE_CHANGE = "scope_change", _("Scope change")
+
     reference = models.CharField(_("reference"), max_length=40)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.INITIAL, db_index=True
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization,
@@ -603,4 +613,5 @@ class Decision(TenantOwned):
 
 # Choice sets named for the OpenAPI schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 ENGAGEMENT_STATES = Engagement.State
+ENGAGEMENT_KINDS = Engagement.Kind
 ASSIGNMENT_ROLES = Assignment.Role

@@ -358,3 +358,72 @@ def conflicts_visible_to(membership):
     if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
         return conflicts
     return conflicts.filter(user_id=membership.user_id)
+
+
+# --- Competence and authorisation ----------------------------------------------------------
+
+# The authorisation an engagement role needs; a lead's authorisation also covers assessing.
+AUTHORISATION_FOR = {
+    Assignment.Role.LEAD_ASSESSOR: ("lead",),
+    Assignment.Role.ASSESSOR: ("assessor", "lead"),
+    Assignment.Role.REVIEWER: ("reviewer",),
+    Assignment.Role.OFFICER: ("officer",),
+}
+
+
+def parts_in_scope(engagement) -> set[str]:
+    """Codes of the parts (top-level domains) the engagement's scope reaches."""
+    from assessments.models import Domain
+
+    domains = {
+        pk: (parent, code)
+        for pk, parent, code in Domain.objects.filter(
+            version_id=engagement.model_version_id
+        ).values_list("pk", "parent_id", "code")
+    }
+    parts = set()
+    for domain_id in engagement.scope_items.values_list("domain_id", flat=True).distinct():
+        while domains[domain_id][0] is not None:
+            domain_id = domains[domain_id][0]
+        parts.add(domains[domain_id][1])
+    return parts
+
+
+def authorised_for(user, role, engagement, *, today=None) -> Verdict:
+    """May `user` take engagement `role` here, by the body's authorisations? Required once the
+    body records any authorisation (docs/architecture.md, "Competence and authorisation")."""
+    from django.utils import timezone
+
+    from tenants.models import Authorisation
+
+    needed = AUTHORISATION_FOR.get(role)
+    records = Authorisation.objects.filter(tenant_id=engagement.tenant_id)
+    if not needed or not records.exists():
+        return ALLOWED
+    today = today or timezone.localdate()
+    model = engagement.model_version.model
+    valid = records.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        user=user,
+        role__in=needed,
+        model_code=model.code,
+        is_active=True,
+        valid_from__lte=today,
+    )
+    covered = set(valid.values_list("part_code", flat=True))
+    if "" in covered:
+        return ALLOWED
+    missing = parts_in_scope(engagement) - covered
+    if covered and not missing:
+        return ALLOWED
+    return Verdict(
+        False,
+        _("%(person)s is not authorised as %(role)s for %(model)s%(parts)s on %(date)s.")
+        % {
+            "person": user,
+            "role": Assignment.Role(role).label.lower(),
+            "model": model.code,
+            "parts": (" (" + ", ".join(sorted(missing)) + ")") if covered or missing else "",
+            "date": today.isoformat(),
+        },
+    )

@@ -129,3 +129,22 @@ def sweep_pending():
 def expire_certificates():
     with scopes_disabled():
         return services.expire_due()
+
+
+@shared_task(acks_late=True)
+def run_programme():
+    """Daily: open the surveillance and recertification engagements whose day has come, remind
+    the body and the client, flag overdue visits (idempotent: docs/architecture.md, "The
+    certification cycle")."""
+    from certificates.services import programme
+
+    with scopes_disabled():
+        result = programme.sweep()
+    return {"opened": result.opened, "overdue": result.overdue}
+
+
+@shared_task(acks_late=True)
+def withdraw_lapsed_suspensions():
+    """Daily: withdraw certificates whose suspension deadline passed without reinstatement."""
+    with scopes_disabled():
+        return services.withdraw_lapsed_suspensions()

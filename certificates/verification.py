@@ -138,7 +138,12 @@ def public_facts(certificate):
         "level_name": certificate.level_name_en,
         "level_name_zh": certificate.level_name_zh,
         "issued_on": certificate.issued_on,
+        "original_issued_on": certificate.original_issued_on,
+        "revision": certificate.revision,
         "expires_on": certificate.expires_on,
+        "suspended_until": certificate.suspended_until
+        if certificate.status == Certificate.Status.SUSPENDED
+        else None,
         "superseded_by": selectors.public_successor_number(certificate),
         "history": [
             {

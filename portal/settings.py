@@ -306,6 +306,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.expire_certificates",
         "schedule": crontab(hour=0, minute=5),  # daily, just after midnight (TIME_ZONE)
     },
+    # The certification cycle: open surveillances and recertifications, flag overdue ones.
+    "run-certificate-programme": {
+        "task": "certificates.tasks.run_programme",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "withdraw-lapsed-suspensions": {
+        "task": "certificates.tasks.withdraw_lapsed_suspensions",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 
 # PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
@@ -380,6 +389,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "tenants.roles.Role",
         "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
         "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
+        "EngagementKindEnum": "assessments.models.ENGAGEMENT_KINDS",
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
     },

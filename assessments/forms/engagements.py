@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assignment, Decision, Nonconformity, Review
+from assessments.models import Assignment, Decision, Engagement, Nonconformity, Review
 from assessments.scoring import Rating
 
 LEVEL_CHOICES = [(n, str(n)) for n in range(1, 6)]
@@ -14,6 +14,9 @@ class DateInput(forms.DateInput):
 class EngagementForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
     model_version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Engagement.Kind.choices, initial=Engagement.Kind.INITIAL
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     target_level = forms.TypedChoiceField(
         label=_("Target level"), choices=LEVEL_CHOICES, coerce=int, initial=3

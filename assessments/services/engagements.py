@@ -93,6 +93,7 @@ def create_engagement(
     scope_item_ids=(),
     planned_start=None,
     planned_end=None,
+    kind=Engagement.Kind.INITIAL,
 ):
     """A tenant admin opens an engagement for a client against a published model version.
 
@@ -111,6 +112,8 @@ def create_engagement(
                 % {"top": model_version.top_level}
             }
         )
+    if kind not in Engagement.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of engagement.")})
     _check_dates(planned_start, planned_end)
     domain_ids, item_ids = _resolve_codes(model_version, scope_codes)
     items = _items_in_scope(
@@ -121,6 +124,7 @@ def create_engagement(
     engagement = Engagement.objects.create(
         tenant=tenant,
         reference=f"{tenant.certificate_prefix}-E-{year}-{number:04d}",
+        kind=kind,
         title=title,
         organization=organization,
         model_version=model_version,
@@ -248,6 +252,9 @@ def assign(*, engagement, user, role, by):
                 % {"person": user, "org": engagement.organization, "reason": conflict.reason}
             }
         )
+    authorised = policy.authorised_for(user, role, engagement)
+    if not authorised:
+        raise ValidationError({"user": authorised.reason})
     existing = Assignment.objects.filter(engagement=engagement, user=user).first()
     if existing:
         independent = (Assignment.Role.REVIEWER, Assignment.Role.OFFICER)
