@@ -1,5 +1,6 @@
 """API of the rating grid's autosave: POST /api/v1/t/<tenant>/ratings/ rates one level cell of a
-leaf (`item` and `level`) or one `requirement`, with the version the caller saw."""
+leaf (`item` and `level`) or one `requirement`, with the version the caller saw. Without
+`rating`, only the `note` of rated requirements changes."""
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ class RatingSaveSerializer(serializers.Serializer):
     item = serializers.IntegerField(required=False, allow_null=True, **KEY)
     level = serializers.IntegerField(min_value=1, max_value=10, required=False, allow_null=True)
     requirement = serializers.IntegerField(required=False, allow_null=True, **KEY)
-    rating = serializers.CharField(max_length=16)
+    rating = serializers.CharField(max_length=16, required=False, allow_null=True, default=None)
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True, default=None)
     version = serializers.IntegerField(min_value=0, max_value=2**31)
 

@@ -32,10 +32,16 @@ class CellState:
     version: int
     requirements: list = field(default_factory=list)  # [{"id", "code", "rating", "note", …}]
 
+    @property
+    def complete(self):
+        """Every requirement of the cell has a rating."""
+        return all(r["rating"] is not None for r in self.requirements)
+
     def as_json(self):
         return {
             "level": self.level,
             "rating": self.rating,
+            "complete": self.complete,
             "note": self.note,
             "version": self.version,
             "requirements": self.requirements,
@@ -197,7 +203,7 @@ def rate(
     """
     policy.require(by, Action.RECORD_FINDING, engagement, tokens=tokens)
     model_version = engagement.model_version
-    if rating not in model_version.scoring_scale():
+    if rating is not None and rating not in model_version.scoring_scale():
         raise ValidationError({"rating": _("Unknown rating: %(value)s") % {"value": rating}})
     if requirement_id is None and (item_id is None or level is None):
         raise ValidationError({"item": _("Name a requirement, or an item and a level.")})
@@ -208,6 +214,8 @@ def rate(
     current = sum(ratings[r.pk].version for r in targets if r.pk in ratings)
     if version != current:
         raise _stale(engagement, model_version, item, every, targets, ratings)
+    if rating is None and (note is None or any(t.pk not in ratings for t in targets)):
+        raise ValidationError({"rating": _("Rate the requirement before writing a note on it.")})
 
     entries = []
     try:
@@ -257,7 +265,9 @@ def rate(
         unchanged_since = Q()
         for row, _target in changed:
             unchanged_since |= Q(pk=row.pk, version=row.version)
-        fields = {"rating": rating, "rated_by": by.user, "rated_at": timezone.now()}
+        fields = {"rated_by": by.user, "rated_at": timezone.now()}
+        if rating is not None:
+            fields["rating"] = rating
         if note is not None:
             fields["note"] = note
         updated = RequirementRating.objects.filter(unchanged_since).update(
@@ -282,7 +292,7 @@ def rate(
         )
     for row, target in changed:
         old = row.rating
-        row.rating, row.version = rating, row.version + 1
+        row.rating, row.version = rating or old, row.version + 1
         if note is not None:
             row.note = note
         entries.append(
@@ -292,7 +302,9 @@ def rate(
                 actor=by,
                 tenant=engagement.tenant,
                 engagement=engagement,
-                changes={"rating": [old, rating]} if old != rating else {"note": ["…", "…"]},
+                changes={"rating": [old, row.rating]}
+                if old != row.rating
+                else {"note": ["…", "…"]},
                 data={"requirement": target.code},
             )
         )
