@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from assessments.views import grid, work as views
+from assessments.views import grid
+from assessments.views import work as views
 
 E = "engagements/<int:engagement_id>/"
 
