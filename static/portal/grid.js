@@ -18,6 +18,7 @@
   });
   var pending = 0;
   var chains = new WeakMap();
+  var inflight = new WeakMap();  // saves of a cell not answered yet
   var open = null;  // the rate button whose menu is open
 
   function cells() { return Array.prototype.slice.call(table.querySelectorAll("button.rate")); }
@@ -41,7 +42,10 @@
 
   function show(button, rating, noteText) {
     button.dataset.rating = rating || "";
-    button.className = "rate r-" + (rating || "none");
+    Array.prototype.slice.call(button.classList).forEach(function (name) {
+      if (name.indexOf("r-") === 0) { button.classList.remove(name); }
+    });
+    button.classList.add("r-" + (rating || "none"));
     button.textContent = shorts[rating] || (rating === "mixed" ? "±" : "·");
     button.setAttribute("aria-label", button.dataset.name + ": " + (labels[rating] || (rating || table.dataset.notRated)));
     if (noteText !== undefined) {
@@ -67,7 +71,7 @@
     tr.classList.toggle("below", row.below_target);
     row.cells.forEach(function (cell) {
       var b = tr.querySelector("button.rate[data-level='" + cell.level + "']");
-      if (!b) { return; }
+      if (!b || (inflight.get(b) || 0) > 0) { return; }  // its own answer will say
       var was = !!b.dataset.complete;
       b.dataset.version = cell.version;
       if (cell.complete) { b.dataset.complete = "1"; } else { delete b.dataset.complete; }
@@ -91,7 +95,8 @@
       body: JSON.stringify(body)
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        button.classList.remove("saving");
+        inflight.set(button, inflight.get(button) - 1);
+        if (!inflight.get(button)) { button.classList.remove("saving"); }
         if (response.ok) { apply(tr, data); say(texts.saved); return; }
         if (response.status === 409 && data.current) {
           apply(tr, data.current);
@@ -102,12 +107,19 @@
         button.classList.add("failed");
         say((data.detail || texts.failed) + (response.status === 409 ? " " + texts.reload : ""));
       });
-    }).catch(function () { button.classList.add("failed"); say(texts.failed); });
+    }).catch(function () {
+      inflight.set(button, Math.max(0, inflight.get(button) - 1));
+      button.classList.remove("saving");
+      button.classList.add("failed");
+      say(texts.failed);
+    });
   }
 
   // Saves of one cell go one after the other, each with the version the previous one returned.
   function save(button, body) {
     pending += 1;
+    inflight.set(button, (inflight.get(button) || 0) + 1);
+    button.classList.add("saving");
     var chain = (chains.get(button) || Promise.resolve()).then(function () {
       return send(button, body);
     }).then(function () { pending -= 1; }, function () { pending -= 1; });
@@ -118,6 +130,10 @@
     button.classList.remove("conflict", "failed");
     button.classList.add("saving");
     show(button, rating);
+    if (!button.dataset.complete) {  // at once, for the progress and the next cell not rated
+      button.dataset.complete = "1";
+      progress(rowOf(button).dataset.domain, 1);
+    }
     save(button, {rating: rating});
   }
 
@@ -172,7 +188,6 @@
     if (KEYS[key.toLowerCase()]) {
       event.preventDefault();
       rate(button, KEYS[key.toLowerCase()]);
-      button.dataset.complete = "1";  // for the search of the next cell; the answer corrects it
       focusCell(nextUnrated(button) || button);
       return;
     }
