@@ -102,6 +102,9 @@ def test_the_49_sub_items_are_rated_from_the_keyboard(
     page.goto(f"{base}/t/{tenant.slug}/engagements/{world.engagement.pk}/grid/")
     page.screenshot(path=str(SCREENSHOTS / f"grid-{name}-empty.png"))
     strokes, cells, seconds = rate_everything_from_the_keyboard(page)
+    # The browser figures of the issue, printed like `make bench` prints its own (pytest -s).
+    print(f"\nrating_keystrokes_per_cell: {strokes / cells:.3f} keys ({name}, {cells} cells)")
+    print(f"rating_49_seconds: {seconds:.3f} s ({name})")
     leaves, requirements, rated = leaves_fully_rated(world)
     assert leaves == 49
     assert rated == requirements

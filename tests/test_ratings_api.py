@@ -196,3 +196,32 @@ def test_one_autosave_takes_at_most_ten_queries(world, api_for, django_assert_ma
     with django_assert_max_num_queries(10):
         response = _save(api, world, item, 3, "met", 0)
     assert response.status_code == 200
+
+
+def test_the_findings_list_of_a_large_engagement_comes_in_one_request(tenant, api_for):
+    from tests.factories_assessments import make_model_version
+
+    world = build_world(tenant, version=make_model_version(domains=1, items_per_domain=200))
+    advance(world, "assessment")
+    with scope(tenant=tenant):
+        items = list(world.engagement.scope_items.all())
+        made = Finding.objects.bulk_create(
+            Finding(tenant=tenant, engagement=world.engagement, item=i, updated_by=world.lead.user)
+            for i in items
+        )
+        by_item = {f.item_id: f for f in made}
+        RequirementRating.objects.bulk_create(
+            RequirementRating(
+                tenant=tenant,
+                finding=by_item[r.item_id],
+                requirement=r,
+                rating="met",
+                rated_by=world.lead.user,
+            )
+            for r in LevelRequirement.objects.filter(item__in=items)
+        )
+    url = reverse("api:finding-list", args=[tenant.slug])
+    response = api_for(world.lead).get(url, {"engagement": world.engagement.pk, "page_size": 500})
+    assert response.status_code == 200
+    assert response.json()["count"] == 200
+    assert sum(len(f["rated"]) for f in response.json()["results"]) == 1200
