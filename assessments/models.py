@@ -528,6 +528,9 @@ class RequirementRating(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     rated_at = models.DateTimeField(auto_now=True)
+    # Grows by one on every change and never goes back (ratings are never deleted): the token
+    # of the optimistic check of autosaves (docs/architecture.md, "Ratings: optimistic saves").
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [

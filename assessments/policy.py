@@ -198,11 +198,44 @@ def standing(membership, engagement: Engagement) -> frozenset[str]:
             user_id=membership.user_id, content_object_id=engagement.pk
         ).values_list("permission__codename", flat=True)
     )
+    return _with_role_tokens(membership, tokens)
+
+
+def _with_role_tokens(membership, tokens) -> frozenset[str]:
+    tokens = set(tokens)
     if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
         tokens.add(ADMIN)
     if has_capability(membership, Capability.MANAGE_CERTIFICATES):
         tokens.add(CERTIFIER)
     return frozenset(tokens)
+
+
+def engagement_with_standing(membership, engagement_id, *, action: Action = Action.VIEW):
+    """(engagement, standing) in one query, for hot paths such as the grid's autosave: the
+    engagement among those `action`'s rule lets the person see (with its tenant and model
+    version), its team tokens read by the same query. None when it is not visible."""
+    queryset = engagements_where(membership, action).filter(pk=engagement_id)
+    queryset = queryset.select_related("tenant", "model_version")
+    if membership is not None and not membership.is_client:
+        queryset = queryset.annotate(
+            **{
+                f"holds_{codename}": Exists(
+                    EngagementUserObjectPermission.objects.filter(
+                        content_object_id=OuterRef("pk"),
+                        user_id=membership.user_id,
+                        permission__codename=codename,
+                    )
+                )
+                for codename in sorted(TEAM_TOKENS)
+            }
+        )
+    engagement = queryset.first()
+    if engagement is None:
+        return None
+    if membership.is_client:
+        return engagement, standing(membership, engagement)  # no query for client people
+    held = {codename for codename in TEAM_TOKENS if getattr(engagement, f"holds_{codename}")}
+    return engagement, _with_role_tokens(membership, held)
 
 
 def engagement_of(obj) -> Engagement:

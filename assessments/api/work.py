@@ -1,5 +1,6 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -275,8 +276,12 @@ class FindingViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
+        # The ratings with their requirements in one query (a join): prefetching
+        # "ratings__requirement" asked SQLite for an IN of every rating's requirement id, which
+        # past about a thousand ratings is an expression tree SQLite refuses.
+        ratings = RequirementRating.objects.select_related("requirement")
         return policy.visible(self.request.membership, Finding).prefetch_related(
-            "ratings__requirement", "evidence"
+            Prefetch("ratings", queryset=ratings), "evidence"
         )
 
     def perform_create(self, serializer):
