@@ -221,6 +221,8 @@ class CapabilityItem(ImmutableWhenPublished):
     name_zh = models.CharField(_("name (Chinese)"), max_length=300)
     description_en = models.TextField(blank=True)
     description_zh = models.TextField(blank=True)
+    # Format 2: labels kept as data, e.g. a CISO Assistant library's implementation groups.
+    tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position"]
