@@ -287,3 +287,32 @@ def test_format_2_tags_must_be_non_empty_and_distinct():
     with pytest.raises(ModelFormatError) as refused:
         load_model(text)
     assert {p.path.rsplit(".", 1)[-1].split("[")[0] for p in refused.value.problems} == {"tags"}
+
+
+def test_format_2_import_queries_grow_only_with_the_batches(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import ExpectedEvidence, LevelCell
+    from benchmarks.model_format2_figures import synthetic_format_2
+    from tests.test_library_import import _batches
+
+    overhead = {}
+    for domains in (1, 10):
+        document = synthetic_format_2(f"f2-{domains}", domains, 10, 10)
+        leaves = domains * 100
+        with CaptureQueriesContext(connection) as queries, scopes_disabled():
+            library.import_model_document(document=document)
+        batches = (
+            _batches(CapabilityItem, domains * 10)  # items: one INSERT per depth
+            + _batches(CapabilityItem, leaves)  # and their sub-items
+            + _batches(LevelRequirement, len(list(document.all_requirements())))
+            + _batches(LevelCell, 5 * leaves)
+            + _batches(ExpectedEvidence, len(list(document.all_evidence())))
+        )
+        overhead[domains] = len(queries) - batches
+        with scopes_disabled():
+            assert LevelCell.objects.filter(version__model__code=f"f2-{domains}").count() == (
+                5 * leaves
+            )
+    assert overhead[1] == overhead[10], overhead
