@@ -221,6 +221,8 @@ class CapabilityItem(ImmutableWhenPublished):
     name_zh = models.CharField(_("name (Chinese)"), max_length=300)
     description_en = models.TextField(blank=True)
     description_zh = models.TextField(blank=True)
+    # Format 2: labels kept as data, e.g. a CISO Assistant library's implementation groups.
+    tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -607,6 +609,11 @@ class Decision(TenantOwned):
     engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="decision")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     level = models.PositiveSmallIntegerField(_("level granted"), null=True, blank=True)
+    # The overall level the findings reached when the decision was made: a level granted below
+    # it is explained by the reasons; one above it is refused.
+    computed_level = models.PositiveSmallIntegerField(
+        _("level the findings reached"), null=True, blank=True
+    )
     reasons = models.TextField(_("reasons"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

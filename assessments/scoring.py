@@ -46,7 +46,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from enum import StrEnum
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5  # the top level of format-1 models, and the default
@@ -237,8 +237,7 @@ def aggregate(levels: Iterable[int | None], aggregation: Aggregation | None = No
     return lowest
 
 
-@dataclass(frozen=True)
-class Blocker:
+class Blocker(NamedTuple):
     """A requirement that stands between an item and a level, for "what is missing" screens."""
 
     requirement_code: str
@@ -269,8 +268,7 @@ def blocking_requirements(
     return tuple(sorted(blockers, key=lambda blocker: (blocker.level, blocker.requirement_code)))
 
 
-@dataclass(frozen=True)
-class ItemGap:
+class ItemGap(NamedTuple):
     """Why an item is not one level higher: the requirements blocking its next level.
 
     `next_level` is None when the item is already at the top level, and `blocking` is empty then.
@@ -347,16 +345,27 @@ class ModelTreeLike(Protocol):
     def domains(self) -> Sequence[DomainLike]: ...
 
 
-@dataclass(frozen=True)
-class ItemScore:
+class ItemScore(NamedTuple):
+    """The score of a rated leaf. A named tuple built at the cost of a tuple, once per leaf on
+    every score (benchmarks/model_format2_figures.py, score_vs_bare_ratio); its gap is made
+    when asked for, from the (code, rating) of the requirements blocking the next level."""
+
     code: str
     level: int
-    gap: ItemGap
     partial: bool = False  # partially meets the next level ("N-")
+    next_level: int | None = None  # None at the top level
+    blocked: tuple[tuple[str, Rating | str | None], ...] = ()
 
     @property
     def display(self) -> str:
         return level_display(self.level, self.partial)
+
+    @property
+    def gap(self) -> ItemGap:
+        next_level = self.next_level
+        return ItemGap(
+            next_level, tuple(Blocker(code, next_level, rating) for code, rating in self.blocked)
+        )
 
 
 @dataclass(frozen=True)
@@ -425,66 +434,140 @@ def score(
         )
     if scale is None:
         scale = RatingScale(getattr(model_tree, "rating_scale", ()) or ())
+    # One pass per leaf and one per node, with the scale read into sets once: the same rules as
+    # item_level, item_gap, item_partial and aggregate, at the cost of a plain loop
+    # (benchmarks/model_format2_figures.py, score_vs_bare_ratio).
+    met = frozenset(v for v, d in scale.values.items() if d.counts_as_met)
+    progress = frozenset(v for v, d in scale.values.items() if d.progress)
+    known = scale.values
+    valid_levels = frozenset(range(MIN_LEVEL, top + 1))
+    get = ratings.get
+    plain_minimum = aggregation.rule == "minimum" or aggregation.tolerance <= 0
+    if not plain_minimum and aggregation.rule != "minimum_with_tolerance":
+        raise ValueError(f"unknown aggregation rule {aggregation.rule!r}")
     wanted = None if scope is None else frozenset(scope)
     seen: set[str] = set()
     items: dict[str, ItemScore] = {}
     domains: dict[str, DomainScore] = {}
     parents: dict[str, DomainScore] = {}
 
-    def node_score(code: str, beneath: list[str]) -> DomainScore:
-        level = aggregate((items[c].level for c in beneath), aggregation)
-        limiting = tuple(c for c in beneath if level is not None and items[c].level <= level)
-        partial = (
-            level is not None
-            and level < top
-            and any(
-                items[c].level > level or (items[c].level == level and items[c].partial)
-                for c in beneath
-            )
-        )
-        return DomainScore(code, level, tuple(beneath), limiting, partial)
+    def leaf_score(item: ItemLike) -> ItemScore:
+        requirements = item.requirements
+        lowest = top + 1
+        for requirement in requirements:
+            level = requirement.level
+            if level not in valid_levels:  # out of range; models hold whole numbers (loader, DB)
+                _check_level(requirement.code, level, top)
+            value = get(requirement.code)
+            if value not in met:
+                if value is not None and value not in known:
+                    rating_of(ratings, requirement.code, scale)  # raises, naming the value
+                if level < lowest:
+                    lowest = level
+        reached = lowest - 1
+        if reached >= top:
+            return _new(ItemScore, (item.code, reached, False, None, ()))
+        partial = False
+        blocked = []
+        for requirement in requirements:
+            if requirement.level == lowest:
+                value = get(requirement.code)
+                if value not in met:
+                    blocked.append((requirement.code, value))
+                if value in progress:
+                    partial = True
+        if len(blocked) > 1:
+            blocked.sort()
+        return _new(ItemScore, (item.code, reached, partial, lowest, tuple(blocked)))
 
-    def visit_item(item: ItemLike, in_scope: bool) -> list[str]:
-        seen.add(item.code)
-        in_scope = in_scope or (wanted is not None and item.code in wanted)
-        children = getattr(item, "items", ()) or ()
+    # A node's score from its children's (leaves, items with sub-items, sub-domains), which
+    # partition the leaves beneath it. Under the minimum rule the node's level is its lowest
+    # child's, it shows "N-" when a child is higher or its lowest children show "N-", and the
+    # leaves holding it down are those of its lowest children; under a tolerance rule it counts
+    # the leaves themselves.
+    def node_score(code: str, children: list) -> DomainScore:
+        if not plain_minimum:
+            return tolerant_node_score(code, children)
+        item_codes: list[str] = []
+        limiting: list[str] = []
+        lowest = highest = None
+        partial_at_lowest = False
+        for child in children:
+            level = child.level
+            if level is None:
+                continue
+            leaf = child.__class__ is ItemScore
+            if leaf:
+                item_codes.append(child.code)
+            else:
+                item_codes.extend(child.item_codes)
+            if lowest is None or level < lowest:
+                lowest = level
+                limiting = [child.code] if leaf else list(child.limiting_items)
+                partial_at_lowest = child.partial
+            elif level == lowest:
+                if leaf:
+                    limiting.append(child.code)
+                else:
+                    limiting.extend(child.limiting_items)
+                partial_at_lowest = partial_at_lowest or child.partial
+            if highest is None or level > highest:
+                highest = level
+        if lowest is None:
+            return DomainScore(code, None, (), (), False)
+        partial = lowest < top and (highest > lowest or partial_at_lowest)
+        return DomainScore(code, lowest, tuple(item_codes), tuple(limiting), partial)
+
+    def tolerant_node_score(code: str, children: list) -> DomainScore:
+        item_codes = _joined(child for child in children if child.level is not None)
+        if not item_codes:
+            return DomainScore(code, None, (), (), False)
+        level = aggregate((items[leaf].level for leaf in item_codes), aggregation)
+        partial = level < top and any(
+            items[leaf].level > level or (items[leaf].level == level and items[leaf].partial)
+            for leaf in item_codes
+        )
+        limiting = tuple(leaf for leaf in item_codes if items[leaf].level <= level)
+        return DomainScore(code, level, item_codes, limiting, partial)
+
+    def visit_item(item: ItemLike, in_scope: bool):
+        code = item.code
+        if wanted is not None:
+            seen.add(code)
+            in_scope = in_scope or code in wanted
+        children = getattr(item, "items", None)
         if not children:
             if not in_scope:
-                return []
-            specs = [(requirement.code, requirement.level) for requirement in item.requirements]
-            items[item.code] = ItemScore(
-                item.code,
-                item_level(specs, ratings, top=top, scale=scale),
-                item_gap(specs, ratings, top=top, scale=scale),
-                item_partial(specs, ratings, top=top, scale=scale),
-            )
-            return [item.code]
-        parents[item.code] = DomainScore(item.code, None, (), ())  # parents before children
-        beneath: list[str] = []
+                return None
+            leaf = items[code] = leaf_score(item)
+            return leaf
+        parents[code] = None  # parents before children
+        scored = []
         for child in children:
-            beneath.extend(visit_item(child, in_scope))
-        parents[item.code] = node_score(item.code, beneath)
-        return beneath
+            child_score = visit_item(child, in_scope)
+            if child_score is not None:
+                scored.append(child_score)
+        node = parents[code] = node_score(code, scored)
+        return node
 
-    def visit(domain: DomainLike, inherited: bool) -> tuple[str, ...]:
+    def visit(domain: DomainLike, inherited: bool) -> DomainScore:
         seen.add(domain.code)
         in_scope = inherited or wanted is None or domain.code in wanted
-        domains[domain.code] = DomainScore(domain.code, None, (), ())  # parents before children
-        beneath: list[str] = []
+        domains[domain.code] = None  # parents before children
+        scored = []
         for item in domain.items:
-            beneath.extend(visit_item(item, in_scope))
-        for child in domain.domains:
-            beneath.extend(visit(child, in_scope))
-        domains[domain.code] = node_score(domain.code, beneath)
-        return tuple(beneath)
+            item_score = visit_item(item, in_scope)
+            if item_score is not None:
+                scored.append(item_score)
+        scored.extend(visit(child, in_scope) for child in domain.domains)
+        node = domains[domain.code] = node_score(domain.code, scored)
+        return node
 
     top_level = tuple(domain.code for domain in model_tree.domains)
-    every_leaf: list[str] = []
-    for domain in model_tree.domains:
-        every_leaf.extend(visit(domain, inherited=False))
+    tops = [visit(domain, inherited=False) for domain in model_tree.domains]
     if wanted is not None and (unknown := wanted - seen):
         raise ValueError(f"scope names codes that are not in the model: {sorted(unknown)}")
-    whole = node_score("", every_leaf)
+    whole = node_score("", tops)
     return ScoreResult(
         items=items,
         domains=domains,
@@ -495,3 +578,19 @@ def score(
         top=top,
         aggregation=aggregation,
     )
+
+
+# A leaf's score is built without the Python-level __new__ that NamedTuple adds (all fields are
+# given): a third of scoring's time otherwise (score_vs_bare_ratio).
+_new = tuple.__new__
+
+
+def _joined(children) -> tuple[str, ...]:
+    """The leaf codes beneath scored children (a leaf's ItemScore is itself)."""
+    codes: list[str] = []
+    for child in children:
+        if isinstance(child, ItemScore):
+            codes.append(child.code)
+        else:
+            codes.extend(child.item_codes)
+    return tuple(codes)

@@ -425,8 +425,17 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "engagement", "outcome", "level", "reasons", "decided_by", "decided_at"]
-        read_only_fields = ["id", "decided_at"]
+        fields = [
+            "id",
+            "engagement",
+            "outcome",
+            "level",
+            "computed_level",
+            "reasons",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = ["id", "computed_level", "decided_at"]
         validators = []
 
 

@@ -27,9 +27,11 @@ from assessments.model_format.loader import (
     json_schema,
     load_model,
 )
+from assessments.model_format.readers import FILE_FORMATS, detect_format, read_model_file
 
 __all__ = [
     "AGGREGATION_RULES",
+    "FILE_FORMATS",
     "DEFAULT_RATING_VALUES",
     "EVIDENCE_KINDS",
     "MAX_LEVELS",
@@ -47,7 +49,9 @@ __all__ = [
     "RatingValueDefinition",
     "RequirementNode",
     "StandardReference",
+    "detect_format",
     "dump_model",
     "json_schema",
     "load_model",
+    "read_model_file",
 ]

@@ -169,6 +169,7 @@ class ItemNode:
     # Format 2: sub-items (rating happens at the leaves) and the level cells of a leaf.
     items: tuple[ItemNode, ...] = ()
     cells: tuple[LevelCell, ...] = ()
+    tags: tuple[str, ...] = ()  # format 2: labels kept as data, e.g. implementation groups
 
     @property
     def is_leaf(self) -> bool:
@@ -512,6 +513,7 @@ _LIST_ENTRY_WORDS = {
     "levels": "level",
     "evidence": "expected evidence",
     "layers": "layer name",
+    "tags": "tag",
     "rating_scale": "rating value",
 }
 _LOCALIZED_TITLES = (
@@ -907,6 +909,7 @@ def _build_item_2(data: dict[str, Any], path: PathKey) -> ItemNode:
             for index, child in enumerate(data.get("items", ()))
         ),
         cells=tuple(cells),
+        tags=tuple(data.get("tags", ())),
     )
 
 
@@ -1062,6 +1065,8 @@ def _item_data_2(item: ItemNode) -> dict[str, Any]:
     data: dict[str, Any] = {"code": item.code, "name": _text_data(item.name)}
     if item.description is not None:
         data["description"] = _text_data(item.description)
+    if item.tags:
+        data["tags"] = list(item.tags)
     if item.items:
         data["items"] = [_item_data_2(child) for child in item.items]
         return data

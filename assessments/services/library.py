@@ -190,6 +190,7 @@ def _insert_tree(version, document):
                     name_zh=item.name.zh,
                     description_en=item.description.en if item.description else "",
                     description_zh=item.description.zh if item.description else "",
+                    tags=list(item.tags),
                     position=position,
                 )
             )
@@ -352,6 +353,7 @@ def version_document(version) -> ModelDocument:
             description=text(i.description_en, i.description_zh),
             items=tuple(build_item(child) for child in children_items.get(i.pk, ())),
             cells=tuple(cells_of.get(i.pk, ())),
+            tags=tuple(i.tags),
         )
 
     items_of = {}
@@ -450,6 +452,7 @@ def compare_versions(old: ModelVersion, new: ModelVersion) -> list[Change]:
                     ("domain", od != nd),
                     ("description", o.description != n.description),
                     ("levels", o.cells != n.cells),
+                    ("tags", o.tags != n.tags),
                 )
                 if differs
             ]

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.forms.library import ModelUploadForm
-from assessments.model_format import ModelFormatError, load_model
+from assessments.model_format import ModelFormatError, read_model_file
 from assessments.selectors import library as selectors
 from assessments.services import library as services
 from portal.errors import Conflict
@@ -91,7 +91,7 @@ def model_upload(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
-            document = load_model(form.cleaned_data["file"].read())
+            document = read_model_file(form.cleaned_data["file"].read())
             version = services.import_model_document(
                 document=document, tenant=request.tenant, by=request.membership
             )
