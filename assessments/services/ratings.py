@@ -220,20 +220,19 @@ def rate(
     entries = []
     try:
         if finding_id is None:
-            finding = Finding.objects.create(
-                tenant=engagement.tenant, engagement=engagement, item=item, updated_by=by.user
-            )
-            entries.append(
-                audit.entry(
-                    verb="finding.recorded",
-                    obj=finding,
-                    actor=by,
-                    tenant=engagement.tenant,
-                    engagement=engagement,
-                    action="create",
-                    data={"item": item.code},
+            finding, made = _new_finding(engagement, item, by)
+            if made:
+                entries.append(
+                    audit.entry(
+                        verb="finding.recorded",
+                        obj=finding,
+                        actor=by,
+                        tenant=engagement.tenant,
+                        engagement=engagement,
+                        action="create",
+                        data={"item": item.code},
+                    )
                 )
-            )
         else:
             finding = Finding(pk=finding_id, engagement=engagement, item=item)
         created = [
@@ -316,6 +315,20 @@ def rate(
         requirements=every,
         ratings=ratings,
     )
+
+
+def _new_finding(engagement, item, by):
+    """(the leaf's finding, whether this save made it). Another cell of the same leaf may have
+    got there first: fast keyboard rating sends saves side by side, and the second must not
+    fail (PostgreSQL makes it wait on the unique index, then lets it read the first one's row).
+    """
+    try:
+        with transaction.atomic():  # a savepoint: the outer transaction survives the clash
+            return Finding.objects.create(
+                tenant=engagement.tenant, engagement=engagement, item=item, updated_by=by.user
+            ), True
+    except IntegrityError:
+        return Finding.objects.get(engagement=engagement, item=item), False
 
 
 def _stale(engagement, model_version, item, every, targets, ratings):
