@@ -15,10 +15,11 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from assessments.models import Decision, Evidence, Finding, LevelRequirement, Nonconformity
 from assessments.selectors.work import engagement_score
 from certificates.credentials import signing_credentials
+from certificates.pdf.fonts import SVG_FONT_FAMILY, FontCacheError, build_font_cache, font_set
 from certificates.pdf.qr import qr_svg
-from certificates.pdf.render import render_pdf
+from certificates.pdf.render import check_fit, render_pdf
 from certificates.pdf.signing import sign_pdf, signer_fingerprint
-from certificates.pdf.styles import CERTIFICATE_CSS, REPORT_CSS
+from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT, REPORT_CSS
 from portal import charts
 
 
@@ -75,7 +76,7 @@ def certificate_html(certificate):
     )
 
 
-def _render(html, css):
+def _render(html, css, **options):
     """Unsigned PDF bytes, in the render process, under the portal's time and memory limits."""
     return render_pdf(
         html,
@@ -84,12 +85,33 @@ def _render(html, css):
         stylesheets=[css],
         timeout_s=settings.PDF_RENDER_TIMEOUT_S,
         max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
+        **options,
+    )
+
+
+def check_certificate_fits(certificate):
+    """Lay the certificate out as the worker will, before it is given a number.
+
+    Raises ``LayoutOverflow`` or ``UnprintableText`` (certificates.pdf.render) exactly when the
+    worker's render would: the same template, stylesheet and fit steps. Bounded input (names of
+    at most 200 characters, the model's domains), so it runs in the request, in this process.
+    """
+    try:
+        font_set(settings.PDF_FONT_DIR)
+    except FontCacheError:  # set-up did not build it here (a fresh checkout): build it now
+        build_font_cache(settings.PDF_FONT_DIR)
+    return check_fit(
+        certificate_html(certificate),
+        static_root=_static_root(),
+        font_dir=settings.PDF_FONT_DIR,
+        stylesheets=[CERTIFICATE_CSS],
+        fit=CERTIFICATE_LAYOUT,
     )
 
 
 def render_certificate_pdf(certificate):
     """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
-    pdf = _render(certificate_html(certificate), CERTIFICATE_CSS)
+    pdf = _render(certificate_html(certificate), CERTIFICATE_CSS, fit=CERTIFICATE_LAYOUT)
     return _sign(pdf, certificate.tenant, f"Certificate {certificate.number}")
 
 
@@ -126,6 +148,7 @@ def report_html(report):
                         [(f"{i['code']} {i['name_en']}", i["level"]) for i in items],
                         engagement.target_level,
                         title=domain.row.name_en,
+                        font_family=SVG_FONT_FAMILY,
                     ),
                 }
             )
@@ -143,6 +166,7 @@ def report_html(report):
                 [(s["name_en"], s["level"]) for s in sections],
                 engagement.target_level,
                 title="Levels per domain",
+                font_family=SVG_FONT_FAMILY,
             ),
             "now": timezone.now(),
             "decision": Decision.objects.filter(engagement=engagement).first(),
@@ -175,7 +199,7 @@ def _report_item(item, score, finding, requirements):
 
 def render_report_pdf(report):
     """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version."""
-    pdf = _render(report_html(report), REPORT_CSS)
+    pdf = _render(report_html(report), REPORT_CSS, unprintable="mark")
     pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
     signed, sha256, fingerprint = _sign(
         pdf,

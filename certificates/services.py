@@ -115,16 +115,16 @@ def _issue(*, engagement, by, supersede):
         )
     tenant = engagement.tenant
     today = timezone.localdate()
-    number = next_number(tenant=tenant, sequence="certificate", year=today.year)
     version = engagement.model_version
     level_names = {e["level"]: e for e in version.levels}
     organization = engagement.organization
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         tenant=tenant,
         engagement=engagement,
         organization=organization,
         model_version=version,
-        number=f"{tenant.certificate_prefix}-{today.year}-{number:05d}",
+        # As long as any number of the year: the page is checked with the widest one.
+        number=f"{tenant.certificate_prefix}-{today.year}-99999",
         organization_name=organization.legal_name,
         organization_name_en=organization.english_name,
         model_name_en=version.model.name_en,
@@ -138,6 +138,10 @@ def _issue(*, engagement, by, supersede):
         supersedes=supersede,
         issued_by=by.user,
     )
+    _check_printable(certificate)  # before a number is used: refusing leaves no gap
+    number = next_number(tenant=tenant, sequence="certificate", year=today.year)
+    certificate.number = f"{tenant.certificate_prefix}-{today.year}-{number:05d}"
+    certificate.save(force_insert=True)
     _event(certificate, to_status=Certificate.Status.ISSUING, by=by)
     audit.record(
         verb="certificate.issued",
@@ -149,6 +153,37 @@ def _issue(*, engagement, by, supersede):
         changes={"number": [None, certificate.number], "level": [None, str(certificate.level)]},
     )
     return certificate, True
+
+
+def _check_printable(certificate):
+    """Refuse a certificate whose page would not say what its record says
+    (docs/architecture.md, "PDF layout and fonts")."""
+    from certificates import rendering
+    from certificates.pdf.fonts import describe_character
+    from certificates.pdf.render import LayoutOverflow, UnprintableText
+
+    try:
+        rendering.check_certificate_fits(certificate)
+    except UnprintableText as error:
+        raise ValidationError(
+            {
+                "engagement": _(
+                    "The certificate cannot be printed: no font of the certificate has "
+                    "%(characters)s. Correct the organization's name, then issue it."
+                )
+                % {"characters": ", ".join(map(describe_character, error.characters))}
+            }
+        ) from None
+    except LayoutOverflow:
+        raise ValidationError(
+            {
+                "engagement": _(
+                    "The organization's names and the scope do not fit on the certificate "
+                    "even in its smallest type. Shorten the organization's legal or English "
+                    "name, then issue it."
+                )
+            }
+        ) from None
 
 
 def _change_status(certificate, *, to, by, reason, allowed_from, verb):

@@ -6,17 +6,21 @@ from django.utils.safestring import mark_safe
 ROW, BAR, LABEL_WIDTH, PLOT_WIDTH = 26, 14, 170, 250
 
 
-def level_bars(rows, target, *, max_level=5, title=""):
+def level_bars(rows, target, *, max_level=5, title="", font_family=""):
     """Horizontal bars of the level reached per row [(label, level)], with the target as a line.
 
     The SVG scales to its container (viewBox), so pages and PDFs can size it as they like.
+    ``font_family`` names the faces of its text (PDFs pass their own font stack, so that no
+    host font is used); without it the page's default applies.
     """
     height = ROW * max(len(rows), 1) + 24
     width = LABEL_WIDTH + PLOT_WIDTH + 30
     scale = PLOT_WIDTH / max_level
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{escape(title)}">'
+        f'role="img" aria-label="{escape(title)}"'
+        + (f' font-family="{escape(font_family)}"' if font_family else "")
+        + ">"
     ]
     for level in range(max_level + 1):  # grid and axis numbers
         x = LABEL_WIDTH + level * scale

@@ -1,13 +1,14 @@
 """People, assessment bodies (tenants), their client organizations and who belongs where."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from tenants.roles import CLIENT_ROLES, Role
-from tenants.validators import validate_registration_id
+from tenants.validators import validate_printable_name, validate_registration_id
 
 
 class AccountManager(UserManager):
@@ -151,6 +152,14 @@ class Organization(TenantOwned):
 
     def clean(self):
         validate_registration_id(self.registration_type, self.registration_id)
+        errors = {}
+        for field in ("legal_name", "english_name"):
+            try:
+                validate_printable_name(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TenantOwned):

@@ -48,13 +48,14 @@ How:
 
 If ``libharfbuzz-subset`` is missing (Debian: ``libharfbuzz-subset0``, which WeasyPrint will
 require anyway), fontTools cuts the same fonts: ≈ 1.5 s a Chinese page, five times faster
-than WeasyPrint's own fallback. A character in no face (an emoji, a rare ideograph) falls
-through the family list to ``serif``, i.e. to fontconfig's system fonts: drawn if the host has
-a font for it, never an error.
+than WeasyPrint's own fallback. A character in no face (an emoji) is an error,
+:class:`MissingGlyphs`, naming it: the host's fonts are never used, so a page prints exactly
+its text with the project's faces, on every worker.
 
 Latin text uses Liberation Serif (Times-compatible metrics, ``fonts-liberation``) or, where it
 is absent, DejaVu Serif (``fonts-dejavu-core``); Chinese uses Noto Serif CJK SC
-(``fonts-noto-cjk``). Templates set ``font-family: var(--assay-serif)`` or
+(``fonts-noto-cjk``), its extensions B to G HanaMinB (``fonts-hanazono``); Arabic and other
+scripts DejaVu Sans (``fonts-dejavu-core``). Templates set ``font-family: var(--assay-serif)`` or
 :data:`FONT_FAMILY`; the generated stylesheet also makes it the default for ``html``.
 """
 
@@ -83,12 +84,21 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 3  # 3: CJK extension and Arabic faces, coverage limited by FaceSpec.only
 
 LATIN_FAMILY = "Assay Serif"
 CJK_FAMILY = "Assay Serif CJK"
-# The order matters: Pango draws each character with the first family that has it.
-FONT_FAMILY = f'"{LATIN_FAMILY}", "{CJK_FAMILY}", serif'
+CJK_EXT_FAMILY = "Assay Serif CJK Ext"
+ARABIC_FAMILY = "Assay Arabic"
+FAMILIES = (LATIN_FAMILY, CJK_FAMILY, CJK_EXT_FAMILY, ARABIC_FAMILY)
+# The order matters: Pango draws each character with the first family that has it. No generic
+# family closes the list: a character in none of the project's faces is refused before the
+# render (MissingGlyphs), never left to whatever fonts the host has (docs/architecture.md,
+# "PDF layout and fonts").
+FONT_FAMILY = ", ".join(f'"{family}"' for family in FAMILIES)
+# The same for an SVG's font-family attribute: WeasyPrint's SVG text strips quotes but not
+# spaces from each name, so the names are listed bare, without spaces after the commas.
+SVG_FONT_FAMILY = ",".join(FAMILIES)
 
 # Characters a layout may draw without them being in the source text: hyphenation, list
 # bullets, ellipsis, quotes, and the CJK punctuation templates are likely to use.
@@ -108,6 +118,19 @@ CJK_FEATURES = ("ccmp", "kern", "mark")
 _LIBERATION = "/usr/share/fonts/truetype/liberation/"
 _DEJAVU = "/usr/share/fonts/truetype/dejavu/"
 _NOTO = "/usr/share/fonts/opentype/noto/"
+_HANAZONO = "/usr/share/fonts/truetype/hanazono/"
+
+
+ARABIC_BLOCKS = (
+    (0x0020, 0x0020),  # spaces inside Arabic runs are drawn with the Arabic face
+    (0x00A0, 0x00A0),
+    (0x200C, 0x200F),  # joiners and direction marks
+    (0x0600, 0x06FF),  # Arabic
+    (0x0750, 0x077F),  # Arabic Supplement
+    (0x08A0, 0x08FF),  # Arabic Extended-A
+    (0xFB50, 0xFDFF),  # Arabic Presentation Forms-A
+    (0xFE70, 0xFEFF),  # Arabic Presentation Forms-B
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +148,8 @@ class FaceSpec:
     filename: str
     sources: tuple[tuple[str, str | None], ...]
     fontconfig: str
+    # The code points this face is used for (inclusive ranges); None: all it has.
+    only: tuple[tuple[int, int], ...] | None = None
 
 
 FACES = (
@@ -191,11 +216,57 @@ FACES = (
         ),
         "Noto Serif CJK SC:style=Bold",
     ),
+    # CJK Unified Ideographs Extensions B to G (𠀀 …), which Noto CJK does not draw.
+    FaceSpec(
+        CJK_EXT_FAMILY,
+        400,
+        "normal",
+        "cjk-ext-regular.ttf",
+        ((_HANAZONO + "HanaMinB.ttf", None),),
+        "HanaMinB:style=Regular",
+    ),
+    # Arabic: DejaVu Sans, for its Arabic blocks only (its monochrome emoji are not a faithful
+    # print of a legal name: emoji stay refused).
+    FaceSpec(
+        ARABIC_FAMILY,
+        400,
+        "normal",
+        "arabic-regular.ttf",
+        ((_DEJAVU + "DejaVuSans.ttf", None),),
+        "DejaVu Sans:style=Book",
+        ARABIC_BLOCKS,
+    ),
+    FaceSpec(
+        ARABIC_FAMILY,
+        700,
+        "normal",
+        "arabic-bold.ttf",
+        ((_DEJAVU + "DejaVuSans-Bold.ttf", None),),
+        "DejaVu Sans:style=Bold",
+        ARABIC_BLOCKS,
+    ),
 )
 
 
 class FontCacheError(RuntimeError):
     """The font cache cannot be built or read; the message says what to install or run."""
+
+
+class MissingGlyphs(ValueError):
+    """Text holds characters none of the PDF fonts can draw; ``characters`` names them."""
+
+    def __init__(self, characters: Iterable[str]) -> None:
+        self.characters = sorted(set(characters))
+        super().__init__(
+            "No font of the PDF can print "
+            + ", ".join(describe_character(ch) for ch in self.characters)
+        )
+
+
+def describe_character(ch: str) -> str:
+    """``😀 (U+1F600 GRINNING FACE)``: a character as a person can look it up."""
+    name = unicodedata.name(ch, "")
+    return f"{ch} (U+{ord(ch):04X}{' ' + name if name else ''})"
 
 
 # --------------------------------------------------------------------------- set-up time
@@ -240,7 +311,7 @@ def build_font_cache(dest_dir: str | Path) -> FontSet:
                 "style": spec.style,
                 "file": spec.filename,
                 "sha256": hashlib.sha256(font_bytes).hexdigest(),
-                "coverage": _coverage_ranges(font_bytes),
+                "coverage": _coverage_ranges(font_bytes, spec.only),
                 "source": source,
             }
         )
@@ -259,7 +330,8 @@ def _locate(spec: FaceSpec) -> tuple[Path, str | None]:
         return found
     raise FontCacheError(
         f"No font for {spec.family} {spec.weight} {spec.style}: install the Debian packages "
-        "fonts-liberation (or fonts-dejavu-core) and fonts-noto-cjk."
+        "fonts-liberation, fonts-dejavu-core, fonts-noto-cjk and fonts-hanazono "
+        "(scripts/system-deps.sh)."
     )
 
 
@@ -301,10 +373,16 @@ def _extract(path: Path, family: str | None) -> bytes:
     raise FontCacheError(f"{path} has no face named {family!r}")
 
 
-def _coverage_ranges(font_bytes: bytes) -> list[list[int]]:
+def _coverage_ranges(
+    font_bytes: bytes, only: tuple[tuple[int, int], ...] | None = None
+) -> list[list[int]]:
     from fontTools.ttLib import TTFont
 
-    codepoints = sorted(TTFont(io.BytesIO(font_bytes), lazy=True).getBestCmap())
+    codepoints = sorted(
+        cp
+        for cp in TTFont(io.BytesIO(font_bytes), lazy=True).getBestCmap()
+        if only is None or any(start <= cp <= end for start, end in only)
+    )
     ranges: list[list[int]] = []
     for cp in codepoints:
         if ranges and ranges[-1][1] == cp - 1:
@@ -401,35 +479,59 @@ class FontSet:
             )
         return cls(directory, faces)
 
+    @staticmethod
+    def drawn_characters(text: str) -> set[str]:
+        """The characters of ``text`` a page draws: all but controls and format characters
+        (private-use and unassigned code points are drawn, as tofu, so they count)."""
+        return {
+            ch
+            for ch in set(text)
+            if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch == "\u00ad"
+        }
+
+    def missing_characters(self, text: str) -> list[str]:
+        """The characters of ``text`` that no face of the set can draw, sorted."""
+        return sorted(
+            ch
+            for ch in self.drawn_characters(text)
+            if not ch.isspace() and not any(face.covers(ord(ch)) for face in self.faces)
+        )
+
     def document_fonts(self, text: str) -> list[DocumentFont]:
-        """Cut from each face the characters of ``text`` it is the first family to draw."""
-        # Control characters are never drawn; everything else (spaces included) may be.
-        used = {ch for ch in set(text) if unicodedata.category(ch)[0] != "C" or ch == "\u00ad"}
-        needs_cjk = {ch for ch in used if not all(face.covers(ord(ch)) for face in self._latin)}
-        fonts = []
-        for face in self.faces:
-            if face.family == LATIN_FAMILY:
-                chars = used | ALWAYS
-            elif needs_cjk:
-                # Spaces inside Chinese text are drawn with the CJK face (Pango keeps a space
-                # in the run around it), so the face keeps them; other ASCII stays Latin.
-                chars = needs_cjk | (ALWAYS - set(map(chr, range(0x21, 0x7F))))
-            else:
-                continue  # an English-only page loads no CJK font
-            codepoints = sorted(ord(ch) for ch in chars if face.covers(ord(ch)))
-            if codepoints:
-                features = CJK_FEATURES if face.family == CJK_FAMILY else None
-                try:
-                    data = self._subsetter.subset(face.path, codepoints, features)
-                except Exception as exc:
-                    # Without this face its characters fall back to the system's fonts: a
-                    # plainer page, not a failed certificate.
-                    logger.error("Cannot subset %s: %s", face.path, exc)
-                    continue
-                fonts.append(DocumentFont(face.family, face.weight, face.style, data))
-        missing = [ch for ch in used if not any(face.covers(ord(ch)) for face in self.faces)]
+        """Cut from each face the characters of ``text`` its family is the first to draw.
+
+        Raises :class:`MissingGlyphs` naming the characters no face draws: a page never prints
+        less than its text says.
+        """
+        missing = self.missing_characters(text)
         if missing:
-            logger.info("Characters in no PDF font, left to system fonts: %r", "".join(missing))
+            raise MissingGlyphs(missing)
+        used = self.drawn_characters(text)
+        drawn_before: set[str] = set()
+        fonts = []
+        for family in FAMILIES:
+            faces = [face for face in self.faces if face.family == family]
+            if family == LATIN_FAMILY:
+                wanted = used | ALWAYS
+            else:
+                wanted = {
+                    ch
+                    for ch in used - drawn_before
+                    if any(face.covers(ord(ch)) for face in faces) and not ch.isspace()
+                }
+                if not wanted:
+                    continue  # an English-only page loads no CJK or Arabic font
+                # Spaces inside Chinese or Arabic text are drawn with that face (Pango keeps
+                # a space in the run around it), so the face keeps them; ASCII stays Latin.
+                wanted |= ALWAYS - set(map(chr, range(0x21, 0x7F)))
+            for face in faces:
+                codepoints = sorted(ord(ch) for ch in wanted if face.covers(ord(ch)))
+                if not codepoints:
+                    continue
+                features = CJK_FEATURES if family == CJK_FAMILY else None
+                data = self._subsetter.subset(face.path, codepoints, features)
+                fonts.append(DocumentFont(face.family, face.weight, face.style, data))
+            drawn_before |= {ch for ch in wanted if any(f.covers(ord(ch)) for f in faces)}
         return fonts
 
     def stylesheet(self, text: str, fetcher: AssayURLFetcher) -> str:

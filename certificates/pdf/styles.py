@@ -1,8 +1,10 @@
 """Print stylesheets of the certificate and the report (A4, fonts from the PDF font cache)."""
 
+from .render import Fit
+
 CERTIFICATE_CSS = """
 @page { size: A4 portrait; margin: 12mm; }
-html { font-family: var(--assay-serif, serif); color: #1d2733; font-size: 10.5pt; }
+html { font-family: var(--assay-serif); color: #1d2733; font-size: 10.5pt; }
 body { margin: 0; }
 .frame {
   box-sizing: border-box; height: 273mm; position: relative;
@@ -10,10 +12,22 @@ body { margin: 0; }
 }
 .inner {
   box-sizing: border-box; height: 100%; position: relative;
-  border: 0.6pt solid #9a7b3f; padding: 11mm 16mm 0 16mm; text-align: center;
+  border: 0.6pt solid #9a7b3f;
+}
+/* Two regions that never meet (docs/architecture.md, "PDF layout and fonts"): the text that
+   grows with the record (.body) and the facts (.foot). The render checks that each holds its
+   content; long names and scopes shrink by the steps of CERTIFICATE_FIT. */
+.body {
+  position: absolute; top: 10mm; left: 14mm; right: 14mm; bottom: 64mm;
+  text-align: center; overflow-wrap: anywhere;
+}
+.foot {
+  position: absolute; left: 14mm; right: 12mm; bottom: 9mm; height: 52mm;
+  font-size: 9pt; text-align: left;
 }
 .issuer { font-size: 11pt; letter-spacing: 0.06em; color: #1f3a5f; margin: 0; }
 .issuer .zh { display: block; font-size: 10pt; letter-spacing: 0.3em; margin-top: 1mm; }
+.logo { height: 14mm; margin-top: 3mm; }
 .rule { width: 42mm; margin: 5mm auto 6mm; border-top: 0.8pt solid #9a7b3f; }
 h1 {
   font-size: 25pt; font-weight: bold; letter-spacing: 0.04em; color: #1f3a5f;
@@ -39,23 +53,71 @@ h1 .zh { display: block; font-size: 21pt; letter-spacing: 0.5em; margin: 3mm 0 0
 .level .name { display: block; font-size: 16pt; font-weight: bold; }
 .scope { font-size: 8.5pt; color: #4a5866; margin: 4mm 6mm 0; line-height: 1.45; }
 .facts {
-  position: absolute; left: 16mm; bottom: 16mm; width: 105mm;
+  position: absolute; left: 0; bottom: 0; width: 105mm;
   border-collapse: collapse; font-size: 9pt; text-align: left;
 }
 .facts th { font-weight: normal; color: #4a5866; padding: 1.2mm 4mm 1.2mm 0; width: 40mm; }
 .facts td { padding: 1.2mm 0; font-weight: bold; }
 .facts .zh { display: block; font-size: 8pt; }
-.signature {
-  position: absolute; left: 16mm; bottom: 47mm; width: 70mm; text-align: left; font-size: 9pt;
-}
+.signature { position: absolute; left: 0; top: 0; width: 70mm; overflow-wrap: anywhere; }
 .signature .line { border-top: 0.6pt solid #1d2733; padding-top: 1.5mm; }
 .verify {
-  position: absolute; right: 14mm; bottom: 14mm; width: 34mm; text-align: center;
+  position: absolute; right: 0; bottom: 0; width: 34mm; text-align: center;
   font-size: 7pt; color: #4a5866; line-height: 1.35;
 }
 .verify svg { display: block; margin: 0 auto 1mm; }
 .verify .url { word-break: break-all; }
 """
+
+# Smaller type for the text that grows with the record, tried in order until the certificate's
+# regions hold their content (certificates.pdf.render.Fit); the first step is the page as
+# designed. Below the last step the certificate is refused, not printed garbled.
+CERTIFICATE_FIT = (
+    "",
+    """
+.lead { margin-top: 5mm; } .statement { margin-top: 3.5mm; }
+.organization { font-size: 15pt; } .organization .zh { font-size: 14pt; }
+.scope { font-size: 7.5pt; } .level .value { font-size: 38pt; }
+""",
+    """
+.rule { margin: 3mm auto 3.5mm; } h1 { font-size: 21pt; } h1 .zh { font-size: 17pt; }
+.lead { margin: 3.5mm 0 1.5mm; } .statement { margin-top: 2.5mm; line-height: 1.3; }
+.organization { font-size: 12pt; line-height: 1.25; } .organization .zh { font-size: 11.5pt; }
+.model { font-size: 13pt; } .model .zh { font-size: 11pt; }
+.level { margin-top: 2.5mm; } .level .value { font-size: 30pt; } .level .name { font-size: 13pt; }
+.scope { font-size: 7pt; margin-top: 3mm; line-height: 1.3; }
+""",
+    """
+.issuer { font-size: 9.5pt; } .issuer .zh { font-size: 8.5pt; }
+.rule { margin: 2mm auto 2.5mm; } h1 { font-size: 17pt; }
+h1 .zh { font-size: 14pt; margin-top: 1mm; }
+.lead { margin: 2.5mm 0 1mm; font-size: 9pt; }
+.statement { margin-top: 1.5mm; line-height: 1.2; font-size: 9pt; }
+.organization { font-size: 10pt; line-height: 1.2; } .organization .zh { font-size: 9.5pt; }
+.registration { margin-top: 1mm; font-size: 8pt; }
+.model { font-size: 11pt; margin-top: 1mm; } .model .zh { font-size: 10pt; }
+.level { margin-top: 1.5mm; } .level .value { font-size: 24pt; } .level .name { font-size: 11pt; }
+.scope { font-size: 6.5pt; margin: 2mm 0 0; line-height: 1.25; }
+""",
+    """
+.issuer { font-size: 9pt; } .issuer .zh { font-size: 8pt; } .logo { height: 10mm; }
+.rule { margin: 1.5mm auto 2mm; } h1 { font-size: 15pt; }
+h1 .zh { font-size: 12pt; margin-top: 0.5mm; }
+.lead { margin: 2mm 0 1mm; font-size: 8.5pt; }
+.statement { margin-top: 1mm; line-height: 1.15; font-size: 8.5pt; }
+.organization { font-size: 8.5pt; line-height: 1.15; } .organization .zh { font-size: 8.5pt; }
+.registration { margin-top: 0.5mm; font-size: 7.5pt; }
+.model { font-size: 10pt; margin-top: 0.5mm; } .model .zh { font-size: 9pt; }
+.level { margin-top: 1mm; } .level .value { font-size: 20pt; } .level .name { font-size: 10pt; }
+.scope { font-size: 6pt; margin: 1.5mm 0 0; line-height: 1.2; }
+""",
+)
+
+CERTIFICATE_LAYOUT = Fit(
+    regions=("body", "foot"),
+    steps=CERTIFICATE_FIT,
+    what="The certificate's text (organization name, scope)",
+)
 
 
 REPORT_CSS = """
