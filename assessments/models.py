@@ -85,6 +85,10 @@ class ModelVersion(models.Model):
     notice_zh = models.TextField(blank=True)
     # [{"level": 1, "name_en": "Initial", "name_zh": "初始级"}, …] for levels 1 to 5.
     levels = models.JSONField(default=list)
+    # The standard the model implements and its issue status, as certificates state them
+    # (ISO/IEC 17021-1 8.2.2), e.g. "YD/T 3763.3-2021" and "2021 edition, in force".
+    standard_identifier = models.CharField(_("standard identifier"), max_length=100, blank=True)
+    standard_status = models.CharField(_("standard issue status"), max_length=100, blank=True)
     item_count = models.PositiveIntegerField(default=0)
     requirement_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -40,12 +40,20 @@ class Certificate(TenantOwned):
     # What the certificate states, frozen at issue: names in both languages, scope, level.
     organization_name = models.CharField(max_length=200)
     organization_name_en = models.CharField(max_length=200, blank=True)
+    organization_address = models.CharField(max_length=300, blank=True)
     model_name_en = models.CharField(max_length=300)
     model_name_zh = models.CharField(max_length=300)
     scope = models.JSONField(default=list)  # [{"code", "name_en", "name_zh"}] of domains
     level = models.PositiveSmallIntegerField(_("level"))
     level_name_en = models.CharField(max_length=60)
     level_name_zh = models.CharField(max_length=60)
+    standard_identifier = models.CharField(max_length=100, blank=True)
+    standard_status = models.CharField(max_length=100, blank=True)
+    # The first certification of this organization to this model (carried over by each
+    # certificate that supersedes another) and this certificate's revision: 0 for the first
+    # issue, one more than the certificate it supersedes on a re-issue.
+    original_certified_on = models.DateField(_("originally certified on"), null=True, blank=True)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0)
     issued_on = models.DateField(_("issued on"))
     expires_on = models.DateField(_("expires on"))
     status = models.CharField(

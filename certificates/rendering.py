@@ -37,14 +37,19 @@ def _sign(pdf, tenant, reason):
 
 def _logo(tenant):
     """The tenant's logo inline (data: URL), so the renderer never opens a file or URL."""
-    if not tenant.logo:
+    return _inline_image(tenant.logo)
+
+
+def _inline_image(field):
+    """An image file field of the tenant (logo, accreditation mark, seal) as a data: URL."""
+    if not field:
         return ""
     try:
-        with tenant.logo.open("rb") as handle:
+        with field.open("rb") as handle:
             data = handle.read(2 * 1024 * 1024)
     except OSError:
         return ""
-    kind = mimetypes.guess_type(tenant.logo.name)[0] or "image/png"
+    kind = mimetypes.guess_type(field.name)[0] or "image/png"
     if kind not in ("image/png", "image/jpeg", "image/svg+xml"):
         return ""
     return f"data:{kind};base64,{base64.b64encode(data).decode()}"
@@ -72,6 +77,9 @@ def certificate_html(certificate):
             "verify_url": url,
             "qr": mark_safe(qr_svg(url, size="27mm")),  # noqa: S308 (our SVG)
             "logo": _logo(certificate.tenant),
+            "accreditation_mark": _inline_image(certificate.tenant.accreditation_mark),
+            "seal": _inline_image(certificate.tenant.seal),
+            "supersedes": certificate.supersedes.number if certificate.supersedes_id else "",
         },
     )
 

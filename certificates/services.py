@@ -127,12 +127,20 @@ def _issue(*, engagement, by, supersede):
         number=f"{tenant.certificate_prefix}-{today.year}-99999",
         organization_name=organization.legal_name,
         organization_name_en=organization.english_name,
+        organization_address=organization.address,
         model_name_en=version.model.name_en,
         model_name_zh=version.model.name_zh,
         scope=_scope_snapshot(engagement),
         level=decision.level,
         level_name_en=level_names.get(decision.level, {}).get("name_en", ""),
         level_name_zh=level_names.get(decision.level, {}).get("name_zh", ""),
+        standard_identifier=version.standard_identifier,
+        standard_status=version.standard_status,
+        # A re-issue carries the first certification date over and counts one revision more.
+        original_certified_on=(
+            (supersede.original_certified_on or supersede.issued_on) if supersede else today
+        ),
+        revision=supersede.revision + 1 if supersede else 0,
         issued_on=today,
         expires_on=_add_years(today, tenant.certificate_validity_years),
         supersedes=supersede,

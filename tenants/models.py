@@ -81,6 +81,24 @@ class Tenant(models.Model):
         _("certificate validity (years)"), default=3
     )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
+    # What ISO/IEC 17021-1 8.2.2 asks a certificate to say of the body that issues it.
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    accreditation_body = models.CharField(
+        _("accreditation body"), max_length=200, blank=True, help_text=_("For example CNAS.")
+    )
+    accreditation_number = models.CharField(_("accreditation number"), max_length=60, blank=True)
+    accreditation_mark = models.FileField(
+        _("accreditation mark"),
+        upload_to="tenant-marks/",
+        blank=True,
+        help_text=_("PNG, JPEG or SVG, printed beside the body's name on certificates."),
+    )
+    seal = models.FileField(
+        _("seal"),
+        upload_to="tenant-seals/",
+        blank=True,
+        help_text=_("Optional PNG or SVG of the body's seal, printed beside the signature."),
+    )
     signing_pkcs12_path = models.CharField(
         _("signing credential (PKCS#12 file)"),
         max_length=500,

@@ -118,3 +118,83 @@ def test_the_organization_api_refuses_emoji_naming_the_field(tenant, admin_membe
 
     assert response.status_code == 400
     assert "legal_name" in response.json()
+
+
+def _pdf_text(certificate, tmp_path):
+    import subprocess
+
+    path = tmp_path / f"{certificate.number}.pdf"
+    path.write_bytes(certificate.pdf.read())
+    out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True)
+    return " ".join(out.stdout.split())
+
+
+def test_the_certificate_states_the_body_the_client_location_and_the_standard(
+    granted, api_for, django_capture_on_commit_callbacks, tmp_path
+):
+    from assessments.models import ModelVersion
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=granted.tenant.pk).update(
+        address="8 Assessment Street, Beijing",
+        accreditation_body="CNAS",
+        accreditation_number="CNAS C123-M",
+    )
+    with scope(tenant=granted.tenant):
+        ModelVersion.objects.filter(pk=granted.engagement.model_version_id).update(
+            standard_identifier="YD/T 3763.3-2021", standard_status="2021 edition, in force"
+        )
+    _rename(granted, address="1 Example Road, Haidian District, Beijing")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _issue(api_for(granted.officer), granted)
+
+    assert response.status_code == 201, response.json()
+    with scope(tenant=granted.tenant):
+        certificate = Certificate.objects.get()
+    assert certificate.organization_address == "1 Example Road, Haidian District, Beijing"
+    assert certificate.standard_identifier == "YD/T 3763.3-2021"
+    assert certificate.original_certified_on == certificate.issued_on
+    assert certificate.revision == 0
+    text = _pdf_text(certificate, tmp_path)
+    for expected in (
+        "1 Example Road, Haidian District, Beijing",
+        "8 Assessment Street, Beijing",
+        "CNAS C123-M",
+        "YD/T 3763.3-2021 (2021 edition, in force)",
+        "Digitally signed by",
+    ):
+        assert expected in text, expected
+
+
+def test_a_superseding_certificate_carries_the_original_date_and_counts_a_revision(
+    granted, tenant, api_for, django_capture_on_commit_callbacks, tmp_path
+):
+    import datetime
+
+    from tests.engagement_world import advance, build_world
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _issue(api_for(granted.officer), granted).json()
+    with scope(tenant=tenant):
+        Certificate.objects.filter(pk=first["id"]).update(
+            original_certified_on=datetime.date(2021, 5, 6)
+        )
+    renewal = build_world(tenant, items=1, organization=granted.organization)
+    advance(renewal, "closed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(renewal.officer).post(
+            f"/api/v1/t/{tenant.slug}/certificates/issue/",
+            {"engagement": renewal.engagement.pk, "supersede": first["id"]},
+            format="json",
+        )
+
+    assert response.status_code == 201, response.json()
+    with scope(tenant=tenant):
+        certificate = Certificate.objects.get(pk=response.json()["id"])
+    assert certificate.original_certified_on == datetime.date(2021, 5, 6)
+    assert certificate.revision == 1
+    text = _pdf_text(certificate, tmp_path)
+    assert f"Revision 1, replaces {first['number']}" in text
+    assert "2021-05-06" in text

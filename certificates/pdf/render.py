@@ -120,6 +120,9 @@ class Fit:
     steps: tuple[str, ...]
     pages: int = 1
     what: str = "The text"
+    # Boxes (by class) that must not overlap one another, e.g. the signature, the facts table,
+    # the seal and the QR code inside the facts region.
+    apart: tuple[str, ...] = ()
 
 
 @dataclass
@@ -288,9 +291,11 @@ def _overflow(document, fit: Fit) -> str:
     tolerance = 0.5  # CSS px: rounding in the layout, not an overflow
     for page in document.pages:
         for region in _region_boxes(page._page_box, set(fit.regions)):
+            region = getattr(region, "_box", region)  # an absolutely placed box's placeholder
             left, top = region.padding_box_x(), region.padding_box_y()
             right, bottom = left + region.padding_width(), top + region.padding_height()
-            for box in region.descendants():
+            for box in region.descendants(placeholders=True):
+                box = getattr(box, "_box", box)
                 if box is region or not box.width and not box.height:
                     continue
                 x, y = box.border_box_x(), box.border_box_y()
@@ -302,12 +307,26 @@ def _overflow(document, fit: Fit) -> str:
                 ):
                     name = " ".join(region.element.get("class", "").split())
                     return f"the text of the box {name!r} runs outside it"
+        placed = [
+            (box.element.get("class"), _border_box(box))
+            for box in _region_boxes(page._page_box, set(fit.apart))
+        ]
+        for index, (name, (x1, y1, x2, y2)) in enumerate(placed):
+            for other, (u1, v1, u2, v2) in placed[index + 1 :]:
+                across = x1 < u2 - tolerance and u1 < x2 - tolerance
+                if across and y1 < v2 - tolerance and v1 < y2 - tolerance:
+                    return f"the boxes {name!r} and {other!r} overlap"
     return ""
+
+
+def _border_box(box) -> tuple[float, float, float, float]:
+    x, y = box.border_box_x(), box.border_box_y()
+    return x, y, x + box.border_width(), y + box.border_height()
 
 
 def _region_boxes(page_box, classes: set[str]):
     seen = set()
-    for box in page_box.descendants():
+    for box in page_box.descendants(placeholders=True):  # into absolutely placed boxes too
         element = getattr(box, "element", None)
         if (
             element is not None

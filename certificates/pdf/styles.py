@@ -18,52 +18,62 @@ body { margin: 0; }
    grows with the record (.body) and the facts (.foot). The render checks that each holds its
    content; long names and scopes shrink by the steps of CERTIFICATE_FIT. */
 .body {
-  position: absolute; top: 10mm; left: 14mm; right: 14mm; bottom: 64mm;
+  position: absolute; top: 9mm; left: 14mm; right: 14mm; bottom: 64mm;
   text-align: center; overflow-wrap: anywhere;
 }
 .foot {
-  position: absolute; left: 14mm; right: 12mm; bottom: 9mm; height: 52mm;
+  position: absolute; left: 14mm; right: 12mm; bottom: 6mm; height: 56mm;
   font-size: 9pt; text-align: left;
 }
 .issuer { font-size: 11pt; letter-spacing: 0.06em; color: #1f3a5f; margin: 0; }
 .issuer .zh { display: block; font-size: 10pt; letter-spacing: 0.3em; margin-top: 1mm; }
-.logo { height: 14mm; margin-top: 3mm; }
-.rule { width: 42mm; margin: 5mm auto 6mm; border-top: 0.8pt solid #9a7b3f; }
+.issuer-address, .accreditation { font-size: 8pt; color: #4a5866; margin: 1mm 0 0; }
+.marks { margin: 2mm 0 0; } .logo { height: 14mm; margin: 0 3mm; }
+.rule { width: 42mm; margin: 4mm auto 5mm; border-top: 0.8pt solid #9a7b3f; }
 h1 {
   font-size: 25pt; font-weight: bold; letter-spacing: 0.04em; color: #1f3a5f;
   margin: 0; line-height: 1.15;
 }
-h1 .zh { display: block; font-size: 21pt; letter-spacing: 0.5em; margin: 3mm 0 0 0.5em; }
-.lead { margin: 8mm 0 2.5mm; font-style: italic; color: #4a5866; }
+h1 .zh { display: block; font-size: 21pt; letter-spacing: 0.5em; margin: 2mm 0 0 0.5em; }
+.lead { margin: 6mm 0 2mm; font-style: italic; color: #4a5866; }
 .lead .zh { display: block; font-style: normal; }
 .organization { font-size: 19pt; font-weight: bold; margin: 0; line-height: 1.3; }
 .organization .zh { display: block; font-size: 17pt; }
 .registration { font-size: 9pt; color: #4a5866; margin: 2mm 0 0; }
-.statement { margin: 5.5mm 0 0; line-height: 1.45; color: #4a5866; }
+.statement { margin: 4.5mm 0 0; line-height: 1.4; color: #4a5866; }
 .statement .zh { display: block; }
 .model { margin: 2mm 0 0; font-size: 15pt; font-weight: bold; color: #1f3a5f; }
 .model .zh { display: block; font-size: 13pt; }
+.standard { font-size: 9pt; color: #4a5866; margin: 1mm 0 0; }
 .statement + .level { margin-top: 3mm; }
 .level { margin: 5mm 0 0; }
 .level .label { font-size: 10pt; letter-spacing: 0.2em; color: #9a7b3f; text-transform: uppercase; }
 .level .value {
-  display: block; font-size: 46pt; font-weight: bold; color: #1f3a5f; line-height: 1.05;
+  display: block; font-size: 40pt; font-weight: bold; color: #1f3a5f; line-height: 1.05;
   margin-top: 1mm;
 }
 .level .name { display: block; font-size: 16pt; font-weight: bold; }
 .scope { font-size: 8.5pt; color: #4a5866; margin: 4mm 6mm 0; line-height: 1.45; }
 .facts {
-  position: absolute; left: 0; bottom: 0; width: 105mm;
-  border-collapse: collapse; font-size: 9pt; text-align: left;
+  position: absolute; left: 0; bottom: 9mm; width: 88mm;
+  border-collapse: collapse; font-size: 8.5pt; text-align: left;
 }
-.facts th { font-weight: normal; color: #4a5866; padding: 1.2mm 4mm 1.2mm 0; width: 40mm; }
-.facts td { padding: 1.2mm 0; font-weight: bold; }
-.facts .zh { display: block; font-size: 8pt; }
+.facts th {
+  font-weight: normal; color: #4a5866; padding: 0.9mm 3mm 0.9mm 0; width: 50mm;
+  font-size: 8pt;
+}
+.facts td { padding: 0.9mm 0; font-weight: bold; }
 .signature { position: absolute; left: 0; top: 0; width: 70mm; overflow-wrap: anywhere; }
 .signature .line { border-top: 0.6pt solid #1d2733; padding-top: 1.5mm; }
+.seal { position: absolute; left: 91mm; bottom: 11mm; width: 25mm; height: 25mm; }
+.revision { font-size: 10pt; font-weight: bold; color: #9a7b3f; margin: 2mm 0 0; }
+.signed {
+  position: absolute; left: 0; right: 0; bottom: 0; margin: 0; font-size: 6.5pt;
+  color: #4a5866; line-height: 1.3; overflow-wrap: anywhere;
+}
 .verify {
-  position: absolute; right: 0; bottom: 0; width: 34mm; text-align: center;
-  font-size: 7pt; color: #4a5866; line-height: 1.35;
+  position: absolute; right: 0; bottom: 9mm; width: 32mm; text-align: center;
+  font-size: 6.5pt; color: #4a5866; line-height: 1.3;
 }
 .verify svg { display: block; margin: 0 auto 1mm; }
 .verify .url { word-break: break-all; }
@@ -77,7 +87,7 @@ CERTIFICATE_FIT = (
     """
 .lead { margin-top: 5mm; } .statement { margin-top: 3.5mm; }
 .organization { font-size: 15pt; } .organization .zh { font-size: 14pt; }
-.scope { font-size: 7.5pt; } .level .value { font-size: 38pt; }
+.scope { font-size: 7.5pt; } .level .value { font-size: 34pt; }
 """,
     """
 .rule { margin: 3mm auto 3.5mm; } h1 { font-size: 21pt; } h1 .zh { font-size: 17pt; }
@@ -117,6 +127,7 @@ CERTIFICATE_LAYOUT = Fit(
     regions=("body", "foot"),
     steps=CERTIFICATE_FIT,
     what="The certificate's text (organization name, scope)",
+    apart=("signature", "facts", "seal", "verify", "signed"),
 )
 
 

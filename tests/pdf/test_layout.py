@@ -11,6 +11,7 @@ import pytest
 
 from certificates.pdf.fonts import SVG_FONT_FAMILY, build_font_cache
 from certificates.pdf.render import (
+    Fit,
     LayoutOverflow,
     UnprintableText,
     check_fit,
@@ -184,3 +185,60 @@ def test_arabic_and_chart_labels_use_the_projects_own_faces(font_dir, tmp_path):
     fonts = fonts_of(pdf, tmp_path)
     assert fonts and all(font.split("+", 1)[1].startswith("Assay-") for font in fonts), fonts
     assert any("Assay-Arabic" in font for font in fonts)
+
+
+SEAL_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+    '<circle cx="50" cy="50" r="46" fill="none" stroke="#c0392b" stroke-width="5"/></svg>'
+)
+
+
+def test_the_certificate_states_what_iso_17021_1_asks(font_dir, tmp_path):
+    text = " ".join(w[0] for w in words(render(SampleCertificate(), font_dir), tmp_path))
+
+    for expected in (
+        "No. 1 Example Road, Haidian District, Beijing 100080",  # the client's location
+        "No. 8 Assessment Street, Xicheng District, Beijing 100032",  # the body's address
+        "CNAS",
+        "CNAS C123-M",  # accreditation body and number
+        "YD/T 3763.3-2021 (2021 edition, in force)",  # the standard and its issue status
+        "Originally certified",
+        "2022-03-10",
+        "This issue",
+        "2025-03-14",
+        "Digitally signed by Example Assessment Services Ltd. · verify at "
+        "https://assay.example.com/verify/EAS-2025-000123",
+    ):
+        assert expected in text, expected
+    assert "Revision" not in text
+
+
+def test_a_reissued_certificate_is_marked_with_its_revision_and_the_one_it_replaces(
+    font_dir, tmp_path
+):
+    from base64 import b64encode
+
+    seal = "data:image/svg+xml;base64," + b64encode(SEAL_SVG.encode()).decode()
+    fields = SampleCertificate(revision=2, supersedes="EAS-2024-000077", seal=seal)
+
+    page = words(render(fields, font_dir), tmp_path)
+
+    text = " ".join(w[0] for w in page)
+    assert "Revision 2, replaces EAS-2024-000077" in text
+    assert "EAS-2025-000123 · Rev. 2" in text
+
+
+def test_boxes_that_must_stay_apart_are_refused_when_they_overlap(font_dir):
+    html = (
+        '<div class="area" style="position:absolute;top:0;left:0;width:100mm;height:50mm">'
+        '<p class="a" style="position:absolute;top:0;left:0;width:40mm">Signature</p>'
+        '<p class="b" style="position:absolute;top:0;left:30mm;width:20mm">Seal</p></div>'
+    )
+
+    with pytest.raises(LayoutOverflow, match="overlap"):
+        check_fit(
+            html,
+            static_root=None,
+            font_dir=font_dir,
+            fit=Fit(regions=("area",), steps=("",), apart=("a", "b")),
+        )
