@@ -132,26 +132,52 @@ CERTIFICATE_LAYOUT = Fit(
 
 
 REPORT_CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm; @bottom-right { content: counter(page) " / "
-  counter(pages); font-size: 8pt; color: #5b6878; } }
-html { font-family: var(--assay-serif, serif); font-size: 9.5pt; color: #1d2733; }
-h1 { font-size: 24pt; color: #1f3a5f; margin: 30mm 0 8mm; }
-h2 { font-size: 14pt; color: #1f3a5f; border-bottom: 0.8pt solid #9a7b3f; padding-bottom: 1mm;
-  margin-top: 8mm; }
-h3 { font-size: 10.5pt; margin: 5mm 0 2mm; }
-section.cover { page-break-after: always; }
-.issuer { letter-spacing: .05em; color: #1f3a5f; }
-.org { font-size: 15pt; font-weight: bold; }
+@page {
+  size: A4; margin: 17mm 12mm 15mm;
+  @top-left { content: string(organization) " · " string(running); font-size: 7.5pt;
+    color: #5b6878; }
+  @top-right { content: "Assessment report · 评估报告"; font-size: 7.5pt; color: #5b6878; }
+  @bottom-right { content: counter(page) " / " counter(pages); font-size: 7.5pt; color: #5b6878; }
+}
+@page :first { @top-left { content: none; } @top-right { content: none; } }
+html { font-family: var(--assay-serif); font-size: 8.5pt; color: #1d2733; line-height: 1.3; }
+h1 { font-size: 24pt; color: #1f3a5f; margin: 26mm 0 8mm; }
+h2 { font-size: 12.5pt; color: #1f3a5f; border-bottom: 0.8pt solid #9a7b3f; padding-bottom: 1mm;
+  margin: 6mm 0 3mm; break-after: avoid; }
+h3 { font-size: 9.5pt; margin: 4mm 0 1.5mm; break-after: avoid; }
+p { margin: 1.5mm 0; }
+section.cover { break-after: page; }
+.issuer { letter-spacing: .05em; color: #1f3a5f; font-size: 10pt; margin: 0; }
+.small { font-size: 8pt; color: #5b6878; margin: 0.5mm 0; }
+.org { font-size: 15pt; font-weight: bold; margin: 0; }
+.org-en { font-size: 12pt; }
+.running { string-set: running content(); font-size: 8.5pt; color: #5b6878; margin: 2mm 0 8mm; }
+.running-org { string-set: organization content(); }
 table { border-collapse: collapse; width: 100%; }
-table.meta th { text-align: left; color: #5b6878; font-weight: normal; width: 55mm;
-  padding: 1.5mm 0; vertical-align: top; }
-table.grid th, table.grid td { border: 0.4pt solid #c9d1db; padding: 1.2mm 1.8mm;
+table.meta th { text-align: left; color: #5b6878; font-weight: normal; width: 52mm;
+  padding: 1.2mm 2mm 1.2mm 0; vertical-align: top; }
+table.meta td { padding: 1.2mm 0; vertical-align: top; }
+table.grid th, table.grid td { border: 0.4pt solid #c9d1db; padding: 0.8mm 1.4mm;
   text-align: left; vertical-align: top; }
-table.grid th { background: #eef2f7; font-size: 8.5pt; }
-td.hash { font-family: monospace; font-size: 7pt; word-break: break-all; }
-.notice { font-size: 8pt; color: #5b6878; margin-top: 12mm; }
-.item { page-break-inside: avoid; }
+table.grid th { background: #eef2f7; font-size: 7.5pt; }
+table.grid .n { text-align: center; }
+/* The findings table: thousands of cells, so row rules only (no collapsed cell borders). */
+table.items { table-layout: fixed; font-size: 7.5pt; margin-bottom: 3mm;
+  border-collapse: separate; border-spacing: 0; }
+table.items th { text-align: left; background: #eef2f7; font-size: 7.5pt; padding: 0.8mm 1.4mm; }
+table.items tr.domain th { background: #1f3a5f; color: #fff; font-size: 8.5pt; }
+table.items td { padding: 0.5mm 1.4mm; border-bottom: 0.3pt solid #dde3ea; vertical-align: top; }
+table.items td.n { text-align: center; font-weight: bold; }
+col.c-code { width: 24mm; } col.c-name { width: auto; } col.c-ratings { width: 52mm; }
+col.c-lv { width: 19mm; } col.c-rating { width: 32mm; } col.c-text { width: auto; }
+table.reqs { table-layout: fixed; font-size: 7.5pt; border-collapse: separate; border-spacing: 0; }
+table.reqs td { padding: 0.4mm 1.4mm; border-bottom: 0.3pt solid #dde3ea; vertical-align: top; }
+td.hash { font-size: 6.5pt; word-break: break-all; }
+.notice { font-size: 8pt; color: #5b6878; margin-top: 8mm; }
+.legend { font-size: 7.5pt; color: #5b6878; }
+.rule-text { font-size: 8pt; color: #4a5866; }
+.keep { break-inside: avoid; }
 .narrative { font-style: italic; }
-.chart svg { width: 120mm; }
-code { font-size: 8pt; }
+.nc { color: #8a1c14; }
+.chart svg { width: 150mm; }
 """
