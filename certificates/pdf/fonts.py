@@ -18,7 +18,7 @@ the same, WeasyPrint subsetting with HarfBuzz       82 ms      212 ms     247 KB
 ``unicode-range``, only the slices used declared
 (2) one font per face cut for the page with         ≈ 85 ms    ≈ 150 ms   42 KB
 HarfBuzz — this module
-(2) the same cut with fontTools (the fallback)      —          1,500 ms   42 KB
+(2) the same cut with fontTools                    —          1,500 ms   42 KB
 =================================================  =========  =========  ===========
 
 Why (2) with HarfBuzz. The ≈ 6-8 s of DESIGN.md is WeasyPrint falling back to fontTools when
@@ -30,7 +30,7 @@ rules lazily by ``unicode-range`` as a browser does, so the slices a page needs 
 picked by hand anyway, and a certificate's few dozen characters fall into a dozen slices per
 weight — two dozen fonts to load, shape with and embed. Once the characters of the page are
 known, cutting *one* font holding exactly them is both simpler and fastest: HarfBuzz's
-subsetter (the C library WeasyPrint itself uses, called here through ctypes) does it in
+subsetter (the C library WeasyPrint itself uses, through the uharfbuzz bindings) does it in
 ≈ 3 ms per CJK face, the fonts handed to WeasyPrint are a few KB, and so is the PDF.
 
 How:
@@ -46,23 +46,20 @@ How:
   the ``@font-face`` rules. A face the page does not need is left out: an English-only page
   loads no CJK font.
 
-If ``libharfbuzz-subset`` is missing (Debian: ``libharfbuzz-subset0``, which WeasyPrint will
-require anyway), fontTools cuts the same fonts: ≈ 1.5 s a Chinese page, five times faster
-than WeasyPrint's own fallback. A character in no face (an emoji) is an error,
-:class:`MissingGlyphs`, naming it: the host's fonts are never used, so a page prints exactly
-its text with the project's faces, on every worker.
+uharfbuzz ships its own HarfBuzz, so subsetting never falls back to fontTools. A character in
+no face (an emoji) is an error, :class:`MissingGlyphs`, naming it: the host's fonts are never
+used, so a page prints exactly its text with the project's faces, on every worker.
 
 Latin text uses Liberation Serif (Times-compatible metrics, ``fonts-liberation``) or, where it
 is absent, DejaVu Serif (``fonts-dejavu-core``); Chinese uses Noto Serif CJK SC
-(``fonts-noto-cjk``), its extensions B to G HanaMinB (``fonts-hanazono``); Arabic and other
-scripts DejaVu Sans (``fonts-dejavu-core``). Templates set ``font-family: var(--assay-serif)`` or
+(``fonts-noto-cjk``), its extensions B to G HanaMinB (``fonts-hanazono``); Arabic DejaVu Sans
+(``fonts-dejavu-core``). Templates set ``font-family: var(--assay-serif)`` or
 :data:`FONT_FAMILY`; the generated stylesheet also makes it the default for ``html``.
 """
 
 from __future__ import annotations
 
 import bisect
-import ctypes
 import hashlib
 import io
 import json
@@ -565,145 +562,53 @@ def font_set(directory: str | Path) -> FontSet:
         return _font_sets[key]
 
 
-# --------------------------------------------------------------------------- subsetters
+# --------------------------------------------------------------------------- subsetting
 
 
 class _HarfBuzzSubsetter:
-    """HarfBuzz's hb-subset through ctypes: milliseconds for a page's characters.
-
-    WeasyPrint's own cffi bindings do not declare the calls needed (a Unicode set, a face from
-    a file), so the two shared libraries are loaded again here; ``dlopen`` shares them.
-    Faces are opened once (HarfBuzz maps the file) and are safe to use from several threads.
-    """
-
-    NO_HINTING = 0x1  # PDF viewers ignore TrueType hints; WeasyPrint drops them too
-    LAYOUT_FEATURE_TAG = 6  # hb_subset_sets_t
+    """HarfBuzz's hb-subset through uharfbuzz (which ships its own HarfBuzz): milliseconds
+    for a page's characters. Faces are opened once (HarfBuzz maps the file)."""
 
     def __init__(self) -> None:
-        hb = _load_library("libharfbuzz.so.0", "libharfbuzz.0.dylib")
-        hbs = _load_library("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib")
-        p, uint = ctypes.c_void_p, ctypes.c_uint
-        signatures = [
-            (hb, "hb_blob_create_from_file", p, [ctypes.c_char_p]),
-            (hb, "hb_blob_get_length", uint, [p]),
-            (hb, "hb_blob_get_data", ctypes.POINTER(ctypes.c_char), [p, ctypes.POINTER(uint)]),
-            (hb, "hb_blob_destroy", None, [p]),
-            (hb, "hb_face_create", p, [p, uint]),
-            (hb, "hb_face_reference_blob", p, [p]),
-            (hb, "hb_face_destroy", None, [p]),
-            (hb, "hb_set_add", None, [p, uint]),
-            (hb, "hb_set_clear", None, [p]),
-            (hb, "hb_tag_from_string", uint, [ctypes.c_char_p, ctypes.c_int]),
-            (hbs, "hb_subset_input_create_or_fail", p, []),
-            (hbs, "hb_subset_input_unicode_set", p, [p]),
-            (hbs, "hb_subset_input_set_flags", None, [p, uint]),
-            (hbs, "hb_subset_input_set", p, [p, ctypes.c_int]),
-            (hbs, "hb_subset_input_destroy", None, [p]),
-            (hbs, "hb_subset_or_fail", p, [p, p]),
-        ]
-        for library, name, restype, argtypes in signatures:
-            function = getattr(library, name)
-            function.restype, function.argtypes = restype, argtypes
-            setattr(self, name, function)
-        self._faces: dict[Path, int] = {}
+        import uharfbuzz
+
+        self._hb = uharfbuzz
+        self._faces: dict[Path, object] = {}
         self._lock = threading.Lock()
 
-    def _face(self, path: Path) -> int:
+    def _face(self, path: Path):
         with self._lock:
             if path not in self._faces:
-                blob = self.hb_blob_create_from_file(os.fsencode(path))
-                if not self.hb_blob_get_length(blob):
-                    self.hb_blob_destroy(blob)
-                    raise FontCacheError(f"Cannot read font {path}")
-                self._faces[path] = self.hb_face_create(blob, 0)
-                self.hb_blob_destroy(blob)  # the face keeps its own reference
+                try:
+                    self._faces[path] = self._hb.Face(self._hb.Blob.from_file_path(path))
+                except Exception as error:
+                    raise FontCacheError(f"Cannot read font {path}: {error}") from error
             return self._faces[path]
 
     def subset(
         self, path: Path, codepoints: list[int], features: Iterable[str] | None = None
     ) -> bytes:
-        face = self._face(path)
-        subset_input = self.hb_subset_input_create_or_fail()
-        if not subset_input:
-            raise MemoryError("hb_subset_input_create_or_fail")
-        try:
-            unicodes = self.hb_subset_input_unicode_set(subset_input)
-            for codepoint in codepoints:
-                self.hb_set_add(unicodes, codepoint)
-            self.hb_subset_input_set_flags(subset_input, self.NO_HINTING)
-            if features is not None:
-                tags = self.hb_subset_input_set(subset_input, self.LAYOUT_FEATURE_TAG)
-                self.hb_set_clear(tags)
-                for feature in features:
-                    self.hb_set_add(tags, self.hb_tag_from_string(feature.encode(), -1))
-            result = self.hb_subset_or_fail(face, subset_input)
-            if not result:
-                raise FontCacheError(f"HarfBuzz could not subset {path}")
-            blob = self.hb_face_reference_blob(result)
-            length = ctypes.c_uint()
-            data = ctypes.string_at(self.hb_blob_get_data(blob, ctypes.byref(length)), length.value)
-            self.hb_blob_destroy(blob)
-            self.hb_face_destroy(result)
-            return data
-        finally:
-            self.hb_subset_input_destroy(subset_input)
+        hb = self._hb
+        subset_input = hb.SubsetInput()
+        subset_input.unicode_set.update(codepoints)
+        subset_input.flags = hb.SubsetFlags.NO_HINTING  # PDF viewers ignore TrueType hints
+        if features is not None:
+            tags = subset_input.layout_feature_tag_set
+            tags.clear()
+            tags.update(int.from_bytes(tag.encode("ascii"), "big") for tag in features)
+        result = hb.subset(self._face(path), subset_input)
+        if result is None:
+            raise FontCacheError(f"HarfBuzz could not subset {path}")
+        return result.blob.data
 
 
-class _FontToolsSubsetter:
-    """fontTools fallback where libharfbuzz-subset is missing: correct, ≈ 0.4 s a CJK face.
-
-    The file's bytes stay in memory; the font is parsed lazily on each call because fontTools
-    subsets in place.
-    """
-
-    def __init__(self) -> None:
-        self._files: dict[Path, bytes] = {}
-
-    def subset(
-        self, path: Path, codepoints: list[int], features: Iterable[str] | None = None
-    ) -> bytes:
-        from fontTools import subset
-        from fontTools.ttLib import TTFont
-
-        if path not in self._files:
-            self._files[path] = path.read_bytes()
-        options = subset.Options()
-        options.hinting = False
-        options.desubroutinize = True
-        options.layout_features = ["*"] if features is None else list(features)
-        options.name_IDs = ["*"]
-        font = TTFont(io.BytesIO(self._files[path]), lazy=True)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=codepoints)
-        subsetter.subset(font)
-        out = io.BytesIO()
-        font.save(out)
-        return out.getvalue()
+_subsetter_instance: _HarfBuzzSubsetter | None = None
 
 
-def _load_library(*names: str) -> ctypes.CDLL:
-    for name in names:
-        try:
-            return ctypes.CDLL(name)
-        except OSError:
-            continue
-    raise OSError(f"none of {names} can be loaded")
-
-
-_subsetter_instance: _HarfBuzzSubsetter | _FontToolsSubsetter | None = None
-
-
-def _subsetter() -> _HarfBuzzSubsetter | _FontToolsSubsetter:
+def _subsetter() -> _HarfBuzzSubsetter:
     global _subsetter_instance
     if _subsetter_instance is None:
-        try:
-            _subsetter_instance = _HarfBuzzSubsetter()
-        except (OSError, AttributeError):
-            logger.warning(
-                "libharfbuzz-subset not found: PDF fonts are subset by fontTools, about 0.4 s "
-                "slower a page (Debian: apt install libharfbuzz-subset0)."
-            )
-            _subsetter_instance = _FontToolsSubsetter()
+        _subsetter_instance = _HarfBuzzSubsetter()
     return _subsetter_instance
 
 
