@@ -29,7 +29,6 @@ run: deps system-deps
 	mkdir -p var
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py build_pdf_fonts
-	$(BIN)/python manage.py load_demo
 	scripts/run-dev.sh
 
 lint: deps

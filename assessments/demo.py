@@ -10,7 +10,7 @@ from assessments.services import engagements, library
 from tenants.models import Membership, Organization, Tenant
 
 MODEL_DATA = Path(__file__).resolve().parent / "model_data"
-SHIPPED_MODELS = ("devops-cd.yaml", "devops-security.yaml")
+SHIPPED_MODELS = ("devops-cd.yaml", "devops-cd-2026.2.yaml", "devops-security.yaml")
 S = Engagement.State
 
 
@@ -59,7 +59,9 @@ def load_engagement(write=print):
     """One engagement of the demo body, staffed and open for evidence, if there is none."""
     with scopes_disabled():
         tenant = Tenant.objects.filter(slug="demo").first()
-        version = ModelVersion.objects.filter(model__code="devops-cd", tenant=None).first()
+        version = ModelVersion.objects.filter(
+            model__code="devops-cd", version="2026.1", tenant=None
+        ).first()
         if tenant is None or version is None:
             return
         if Engagement.objects.filter(tenant=tenant).exists():

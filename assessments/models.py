@@ -10,17 +10,23 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from assessments.scoping import LibraryManager, VersionContentManager
-from assessments.scoring import Rating
+from assessments.scoring import Aggregation, Rating, RatingScale, ScaleValue
 from tenants.models import Organization, Tenant, TenantOwned
 
 
 def localized(obj, field):
-    """`obj.<field>_zh` when the active language is Chinese and it is filled, else `_en`."""
+    """`obj.<field>_zh` in Chinese, `obj.<field>_en` otherwise, falling back to the other language
+    when that one is empty (format-2 models may give a text in one language only), so that
+    templates, the API and PDFs never show a blank."""
+    en, zh = getattr(obj, f"{field}_en", ""), getattr(obj, f"{field}_zh", "")
+    return pick_language(en, zh)
+
+
+def pick_language(en, zh):
+    """The text for the active language, or the other one when it is empty."""
     if (get_language() or "en").startswith("zh"):
-        value = getattr(obj, f"{field}_zh", "")
-        if value:
-            return value
-    return getattr(obj, f"{field}_en")
+        return zh or en
+    return en or zh
 
 
 class MaturityModel(models.Model):
@@ -83,12 +89,19 @@ class ModelVersion(models.Model):
     description_zh = models.TextField(blank=True)
     notice_en = models.TextField(blank=True)
     notice_zh = models.TextField(blank=True)
-    # [{"level": 1, "name_en": "Initial", "name_zh": "初始级"}, …] for levels 1 to 5.
+    # [{"level": 1, "name_en": "Initial", "name_zh": "初始级"}, …] for levels 1 to N.
     levels = models.JSONField(default=list)
-    # The standard the model implements and its issue status, as certificates state them
-    # (ISO/IEC 17021-1 8.2.2), e.g. "YD/T 3763.3-2021" and "2021 edition, in force".
-    standard_identifier = models.CharField(_("standard identifier"), max_length=100, blank=True)
-    standard_status = models.CharField(_("standard issue status"), max_length=100, blank=True)
+    # Format 2 of the model file (docs/model-format.md); format-1 versions keep the defaults.
+    format = models.PositiveSmallIntegerField(default=1)
+    # Names of the tree's layers, outermost first: [{"en": "Domain", "zh": "能力域"}, …].
+    layers = models.JSONField(default=list, blank=True)
+    # Rating values the model adds to the defaults:
+    # [{"value", "name_en", "name_zh", "counts_as_met", "progress"}, …].
+    rating_scale = models.JSONField(default=list, blank=True)
+    aggregation_rule = models.CharField(max_length=30, default="minimum")
+    aggregation_tolerance = models.PositiveSmallIntegerField(default=0)
+    standard_identifier = models.CharField(_("standard"), max_length=100, blank=True)
+    standard_status = models.CharField(_("issue status"), max_length=40, blank=True)
     item_count = models.PositiveIntegerField(default=0)
     requirement_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -120,15 +133,32 @@ class ModelVersion(models.Model):
     def level_name(self, level):
         for entry in self.levels:
             if entry["level"] == level:
-                return (
-                    entry["name_zh"]
-                    if (get_language() or "").startswith("zh")
-                    else entry["name_en"]
-                )
+                return pick_language(entry["name_en"], entry["name_zh"])
         return ""
 
     def level_names(self):
         return {entry["level"]: self.level_name(entry["level"]) for entry in self.levels}
+
+    @property
+    def top_level(self):
+        return max((entry["level"] for entry in self.levels), default=5)
+
+    def layer_names(self):
+        return [pick_language(layer.get("en", ""), layer.get("zh", "")) for layer in self.layers]
+
+    def layer_name(self, depth):
+        """The name of the layer at this depth of the tree (domains first, then items)."""
+        names = self.layer_names()
+        return names[depth] if 0 <= depth < len(names) else ""
+
+    @property
+    def aggregation(self):
+        return Aggregation(self.aggregation_rule, self.aggregation_tolerance)
+
+    def scoring_scale(self):
+        return RatingScale(
+            ScaleValue(v["value"], v["counts_as_met"], v["progress"]) for v in self.rating_scale
+        )
 
 
 class ImmutableWhenPublished(models.Model):
@@ -177,12 +207,22 @@ class Domain(ImmutableWhenPublished):
 
 
 class CapabilityItem(ImmutableWhenPublished):
+    """A capability item. In format 2 it may have sub-items (`parent`); only leaves are rated,
+    put in an engagement's scope and given findings. `domain` is the domain the item (or its
+    topmost parent) sits in."""
+
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="items")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    is_leaf = models.BooleanField(default=True)
     code = models.CharField(_("code"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=300)
     name_zh = models.CharField(_("name (Chinese)"), max_length=300)
     description_en = models.TextField(blank=True)
     description_zh = models.TextField(blank=True)
+    # Format 2: labels kept as data, e.g. a CISO Assistant library's implementation groups.
+    tags = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["position"]
@@ -210,10 +250,67 @@ class LevelRequirement(ImmutableWhenPublished):
         constraints = [
             models.UniqueConstraint(fields=["version", "code"], name="requirement_code_unique"),
             models.CheckConstraint(
-                condition=models.Q(level__gte=1, level__lte=5), name="requirement_level_1_to_5"
+                condition=models.Q(level__gte=1, level__lte=10), name="requirement_level_1_to_10"
             ),
         ]
         indexes = [models.Index(fields=["item", "level"])]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def text(self):
+        return localized(self, "text")
+
+
+class LevelCell(ImmutableWhenPublished):
+    """One level of a leaf item as a format-2 model lists it: a description of the state (when
+    it has no requirement) and the evidence expected; its requirements are LevelRequirements of
+    the same item and level."""
+
+    item = models.ForeignKey(CapabilityItem, on_delete=models.CASCADE, related_name="cells")
+    level = models.PositiveSmallIntegerField(_("level"))
+    description_en = models.TextField(blank=True)
+    description_zh = models.TextField(blank=True)
+    includes_lower_evidence = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "level"], name="one_cell_per_item_level"),
+        ]
+
+    def __str__(self):
+        return f"{self.item_id} L{self.level}"
+
+    @property
+    def description(self):
+        return localized(self, "description")
+
+
+class ExpectedEvidence(ImmutableWhenPublished):
+    """Evidence the model expects for a level cell: a document, a screenshot or a
+    demonstration, with a code such as CM-VC-VCS-L2-1."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Document")
+        SCREENSHOT = "screenshot", _("Screenshot")
+        DEMONSTRATION = "demonstration", _("Demonstration")
+
+    cell = models.ForeignKey(LevelCell, on_delete=models.CASCADE, related_name="evidence")
+    code = models.CharField(_("code"), max_length=60)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    text_en = models.TextField(blank=True)
+    text_zh = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        verbose_name_plural = "expected evidence"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "code"], name="expected_evidence_code_unique"
+            ),
+        ]
 
     def __str__(self):
         return self.code
@@ -239,7 +336,17 @@ class Engagement(TenantOwned):
         CLOSED = "closed", _("Closed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial certification")
+        SURVEILLANCE = "surveillance", _("Surveillance")
+        RECERTIFICATION = "recertification", _("Recertification")
+        SPECIAL = "special", _("Special (short notice)")
+        SCOPE_CHANGE = "scope_change", _("Scope change")
+
     reference = models.CharField(_("reference"), max_length=40)
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=Kind.choices, default=Kind.INITIAL, db_index=True
+    )
     title = models.CharField(_("title"), max_length=200, blank=True)
     organization = models.ForeignKey(
         Organization,
@@ -281,8 +388,8 @@ class Engagement(TenantOwned):
                 fields=["tenant", "reference"], name="engagement_reference_unique"
             ),
             models.CheckConstraint(
-                condition=models.Q(target_level__gte=1, target_level__lte=5),
-                name="engagement_target_level_1_to_5",
+                condition=models.Q(target_level__gte=1, target_level__lte=10),
+                name="engagement_target_level_1_to_10",
             ),
         ]
         indexes = [models.Index(fields=["tenant", "state", "-created_at"])]
@@ -423,6 +530,9 @@ class RequirementRating(TenantOwned):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     rated_at = models.DateTimeField(auto_now=True)
+    # Grows by one on every change and never goes back (ratings are never deleted): the token
+    # of the optimistic check of autosaves (docs/architecture.md, "Ratings: optimistic saves").
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [
@@ -499,6 +609,11 @@ class Decision(TenantOwned):
     engagement = models.OneToOneField(Engagement, on_delete=models.CASCADE, related_name="decision")
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     level = models.PositiveSmallIntegerField(_("level granted"), null=True, blank=True)
+    # The overall level the findings reached when the decision was made: a level granted below
+    # it is explained by the reasons; one above it is refused.
+    computed_level = models.PositiveSmallIntegerField(
+        _("level the findings reached"), null=True, blank=True
+    )
     reasons = models.TextField(_("reasons"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -508,4 +623,5 @@ class Decision(TenantOwned):
 
 # Choice sets named for the OpenAPI schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
 ENGAGEMENT_STATES = Engagement.State
+ENGAGEMENT_KINDS = Engagement.Kind
 ASSIGNMENT_ROLES = Assignment.Role

@@ -198,11 +198,44 @@ def standing(membership, engagement: Engagement) -> frozenset[str]:
             user_id=membership.user_id, content_object_id=engagement.pk
         ).values_list("permission__codename", flat=True)
     )
+    return _with_role_tokens(membership, tokens)
+
+
+def _with_role_tokens(membership, tokens) -> frozenset[str]:
+    tokens = set(tokens)
     if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
         tokens.add(ADMIN)
     if has_capability(membership, Capability.MANAGE_CERTIFICATES):
         tokens.add(CERTIFIER)
     return frozenset(tokens)
+
+
+def engagement_with_standing(membership, engagement_id, *, action: Action = Action.VIEW):
+    """(engagement, standing) in one query, for hot paths such as the grid's autosave: the
+    engagement among those `action`'s rule lets the person see (with its tenant and model
+    version), its team tokens read by the same query. None when it is not visible."""
+    queryset = engagements_where(membership, action).filter(pk=engagement_id)
+    queryset = queryset.select_related("tenant", "model_version")
+    if membership is not None and not membership.is_client:
+        queryset = queryset.annotate(
+            **{
+                f"holds_{codename}": Exists(
+                    EngagementUserObjectPermission.objects.filter(
+                        content_object_id=OuterRef("pk"),
+                        user_id=membership.user_id,
+                        permission__codename=codename,
+                    )
+                )
+                for codename in sorted(TEAM_TOKENS)
+            }
+        )
+    engagement = queryset.first()
+    if engagement is None:
+        return None
+    if membership.is_client:
+        return engagement, standing(membership, engagement)  # no query for client people
+    held = {codename for codename in TEAM_TOKENS if getattr(engagement, f"holds_{codename}")}
+    return engagement, _with_role_tokens(membership, held)
 
 
 def engagement_of(obj) -> Engagement:
@@ -358,3 +391,72 @@ def conflicts_visible_to(membership):
     if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
         return conflicts
     return conflicts.filter(user_id=membership.user_id)
+
+
+# --- Competence and authorisation ----------------------------------------------------------
+
+# The authorisation an engagement role needs; a lead's authorisation also covers assessing.
+AUTHORISATION_FOR = {
+    Assignment.Role.LEAD_ASSESSOR: ("lead",),
+    Assignment.Role.ASSESSOR: ("assessor", "lead"),
+    Assignment.Role.REVIEWER: ("reviewer",),
+    Assignment.Role.OFFICER: ("officer",),
+}
+
+
+def parts_in_scope(engagement) -> set[str]:
+    """Codes of the parts (top-level domains) the engagement's scope reaches."""
+    from assessments.models import Domain
+
+    domains = {
+        pk: (parent, code)
+        for pk, parent, code in Domain.objects.filter(
+            version_id=engagement.model_version_id
+        ).values_list("pk", "parent_id", "code")
+    }
+    parts = set()
+    for domain_id in engagement.scope_items.values_list("domain_id", flat=True).distinct():
+        while domains[domain_id][0] is not None:
+            domain_id = domains[domain_id][0]
+        parts.add(domains[domain_id][1])
+    return parts
+
+
+def authorised_for(user, role, engagement, *, today=None) -> Verdict:
+    """May `user` take engagement `role` here, by the body's authorisations? Required once the
+    body records any authorisation (docs/architecture.md, "Competence and authorisation")."""
+    from django.utils import timezone
+
+    from tenants.models import Authorisation
+
+    needed = AUTHORISATION_FOR.get(role)
+    records = Authorisation.objects.filter(tenant_id=engagement.tenant_id)
+    if not needed or not records.exists():
+        return ALLOWED
+    today = today or timezone.localdate()
+    model = engagement.model_version.model
+    valid = records.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today),
+        user=user,
+        role__in=needed,
+        model_code=model.code,
+        is_active=True,
+        valid_from__lte=today,
+    )
+    covered = set(valid.values_list("part_code", flat=True))
+    if "" in covered:
+        return ALLOWED
+    missing = parts_in_scope(engagement) - covered
+    if covered and not missing:
+        return ALLOWED
+    return Verdict(
+        False,
+        _("%(person)s is not authorised as %(role)s for %(model)s%(parts)s on %(date)s.")
+        % {
+            "person": user,
+            "role": Assignment.Role(role).label.lower(),
+            "model": model.code,
+            "parts": (" (" + ", ".join(sorted(missing)) + ")") if covered or missing else "",
+            "date": today.isoformat(),
+        },
+    )

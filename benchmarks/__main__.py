@@ -28,6 +28,7 @@ def main(selected):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    _start_dev_tsa()
     modules = sorted(
         m.name
         for m in pkgutil.iter_modules([str(ROOT / "benchmarks")])
@@ -42,6 +43,20 @@ def main(selected):
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             print(f"{figure}: {shown} {unit}", flush=True)
         print(f"# {name} took {time.perf_counter() - started:.1f} s", file=sys.stderr)
+
+
+def _start_dev_tsa():
+    """Certificates and reports are timestamped: serve the development TSA and CRL of the run's
+    CA on a free loopback port, for this process and the worker processes it starts."""
+    import threading
+
+    from django.conf import settings
+
+    from certificates.pdf.dev_tsa import make_server
+
+    server = make_server(settings.DEV_CA_DIR)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    settings.TSA_URL = os.environ["TSA_URL"] = f"http://127.0.0.1:{server.server_address[1]}/"
 
 
 if __name__ == "__main__":

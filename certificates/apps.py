@@ -3,3 +3,22 @@ from django.apps import AppConfig
 
 class CertificatesConfig(AppConfig):
     name = "certificates"
+
+    def ready(self):
+        from portal import dashboard
+
+        dashboard.register(what_needs_me)
+
+
+def what_needs_me(request):
+    """The dashboard's list of programme visits due soon or overdue for this person."""
+    from django.utils import timezone
+
+    from certificates.selectors import what_needs
+
+    if not request.user.is_authenticated:
+        return None
+    visits = what_needs(request.user, today=timezone.localdate())
+    if not visits:
+        return None
+    return "certificates/what_needs_me.html", {"visits": visits}

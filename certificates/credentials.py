@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from certificates.pdf.signing import generate_dev_ca_and_signer
+from certificates.pdf.signing import ensure_dev_tsa, generate_dev_ca_and_signer, write_dev_crl
 
 
 class SigningNotConfigured(Exception):
@@ -36,7 +36,10 @@ def signing_credentials(tenant) -> tuple[str, str]:
 
 def ensure_dev_credentials(tenant):
     """Give a tenant DEVELOPMENT signing credentials (made once, under DEV_CA_DIR) unless it
-    has its own. The CA is named as a development CA: never for production."""
+    has its own, and the development CA its timestamp authority and a fresh CRL. The CA is named
+    as a development CA: never for production."""
+    ensure_dev_tsa(settings.DEV_CA_DIR)
+    write_dev_crl(settings.DEV_CA_DIR)
     if tenant.signing_pkcs12_path and Path(tenant.signing_pkcs12_path).is_file():
         return tenant
     credentials = generate_dev_ca_and_signer(
@@ -53,3 +56,13 @@ def ensure_dev_credentials(tenant):
 def trust_roots():
     """The CA certificates (PEM paths) whose signatures verification trusts."""
     return [path for path in settings.CERTIFICATE_TRUST_ROOTS if Path(path).is_file()]
+
+
+def timestamp_url(tenant) -> str:
+    """The RFC 3161 timestamp authority of the tenant's signatures ("" for none)."""
+    return tenant.tsa_url or settings.TSA_URL
+
+
+def signing_crls() -> list[str]:
+    """The CRL files embedded in signatures as revocation data (empty: fetched instead)."""
+    return [path for path in settings.SIGNING_CRL_FILES if Path(path).is_file()]

@@ -10,6 +10,15 @@ class ReasonForm(forms.Form):
     )
 
 
+class SuspendForm(ReasonForm):
+    deadline = forms.DateField(
+        label=_("Suspended until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("At the latest; empty: the body's longest suspension."),
+    )
+
+
 class IssueForm(forms.Form):
     supersede = forms.ModelChoiceField(
         label=_("Supersedes certificate"),
@@ -71,3 +80,34 @@ class VerifyFileForm(forms.Form):
             self.errors.pop("pdf", None)
             self.add_error("pdf", self.upload_errors["pdf"])
         return super().clean()
+
+
+class ConcludeForm(forms.Form):
+    """The outcome of a surveillance (docs/architecture.md, "The certification cycle")."""
+
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("maintain", _("Certification maintained")),
+            ("suspend", _("Certificate suspended")),
+            ("reduce", _("Scope or level reduced")),
+        ],
+    )
+    reason = forms.CharField(
+        label=_("Reasons"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    level = forms.TypedChoiceField(
+        label=_("Reduced level"),
+        choices=[("", "—")] + [(n, str(n)) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    domains = forms.CharField(
+        label=_("Domains kept"),
+        required=False,
+        help_text=_("Codes of the domains that stay in scope, separated by spaces."),
+    )
+
+    def domain_codes(self):
+        return self.cleaned_data.get("domains", "").replace(",", " ").split()

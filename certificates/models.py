@@ -49,17 +49,21 @@ class Certificate(TenantOwned):
     level_name_zh = models.CharField(max_length=60)
     standard_identifier = models.CharField(max_length=100, blank=True)
     standard_status = models.CharField(max_length=100, blank=True)
-    # The first certification of this organization to this model (carried over by each
-    # certificate that supersedes another) and this certificate's revision: 0 for the first
-    # issue, one more than the certificate it supersedes on a re-issue.
-    original_certified_on = models.DateField(_("originally certified on"), null=True, blank=True)
-    revision = models.PositiveSmallIntegerField(_("revision"), default=0)
     issued_on = models.DateField(_("issued on"))
+    # The certification cycle (docs/architecture.md, "The certification cycle"): a
+    # recertification or a reduction re-issues the certificate as a revision of the same
+    # registration, carrying the date of the original certification.
+    base_number = models.CharField(_("registration number"), max_length=40, blank=True)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0)
+    original_issued_on = models.DateField(_("originally certified on"), null=True, blank=True)
     expires_on = models.DateField(_("expires on"))
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.ISSUING, db_index=True
     )
     status_reason = models.TextField(blank=True)
+    # A suspension ends by this date: reinstated once the corrective action is verified, else
+    # withdrawn by the daily task (docs/architecture.md, "The certification cycle").
+    suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     supersedes = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
@@ -89,6 +93,74 @@ class Certificate(TenantOwned):
 
     def __str__(self):
         return self.number
+
+
+class ProgrammeVisit(TenantOwned):
+    """One planned audit of a certificate's programme: a surveillance due on a date, or the
+    recertification due before expiry. The daily task opens its engagement in time
+    (docs/architecture.md, "The certification cycle")."""
+
+    class Kind(models.TextChoices):
+        SURVEILLANCE = "surveillance", _("Surveillance")
+        RECERTIFICATION = "recertification", _("Recertification")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        MAINTAIN = "maintain", _("Certification maintained")
+        SUSPEND = "suspend", _("Certificate suspended")
+        REDUCE = "reduce", _("Scope or level reduced")
+        RECERTIFIED = "recertified", _("Recertified")
+
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="programme")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    sequence = models.PositiveSmallIntegerField(default=1)
+    due_on = models.DateField(_("due on"))
+    opens_on = models.DateField(_("opens on"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    engagement = models.OneToOneField(
+        Engagement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programme_visit",
+    )
+    overdue_since = models.DateField(_("overdue since"), null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    outcome_reason = models.TextField(_("reasons"), blank=True)
+    concluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    concluded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "kind", "sequence"], name="one_visit_per_slot"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "opens_on"]),
+            models.Index(fields=["status", "due_on"]),
+        ]
+
+    def __str__(self):
+        return f"{self.certificate_id} {self.kind} {self.sequence}"
+
+    @property
+    def is_overdue(self):
+        return self.overdue_since is not None and self.status in (
+            self.Status.PLANNED,
+            self.Status.OPEN,
+        )
 
 
 class CertificateEvent(TenantOwned):

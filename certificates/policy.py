@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from assessments import policy as engagement_policy
 from assessments.policy import Action, Verdict
-from certificates.models import Certificate, Report
+from certificates.models import Certificate, ProgrammeVisit, Report
 
 
 def certificates_visible_to(membership) -> QuerySet:
@@ -33,5 +33,28 @@ def require_manage(membership, certificate_or_engagement) -> None:
     engagement_policy.require(membership, Action.MANAGE_CERTIFICATES, certificate_or_engagement)
 
 
+def may_request_suspension(membership, certificate) -> Verdict:
+    """A client admin of the certified organization may ask for its active certificate to be
+    suspended (docs/architecture.md, "The certification cycle")."""
+    from django.utils.translation import gettext as _
+
+    from tenants.roles import Role
+
+    if (
+        membership is None
+        or not membership.is_active
+        or membership.role != Role.CLIENT_ADMIN
+        or membership.tenant_id != certificate.tenant_id
+        or membership.organization_id != certificate.organization_id
+    ):
+        return Verdict(False, _("Only the certified organization's administrators ask for this."))
+    return Verdict(True)
+
+
 def require_request_report(membership, engagement) -> None:
     engagement_policy.require(membership, Action.REQUEST_REPORT, engagement)
+
+
+def visits_visible_to(membership) -> QuerySet:
+    """The programme visits of the certificates this member may see (filtered in SQL)."""
+    return ProgrammeVisit.objects.filter(certificate__in=certificates_visible_to(membership))

@@ -22,7 +22,7 @@ from assessments.models import (
     Review,
 )
 from assessments.selectors.work import engagement_score
-from certificates.credentials import signing_credentials
+from certificates.credentials import signing_credentials, signing_crls, timestamp_url, trust_roots
 from certificates.pdf.fonts import SVG_FONT_FAMILY, FontCacheError, build_font_cache, font_set
 from certificates.pdf.qr import qr_svg
 from certificates.pdf.render import check_fit, render_pdf
@@ -38,7 +38,14 @@ def _static_root():
 def _sign(pdf, tenant, reason):
     path, passphrase = signing_credentials(tenant)
     signed = sign_pdf(
-        pdf, pkcs12_path=path, passphrase=passphrase, reason=reason, location=tenant.name
+        pdf,
+        pkcs12_path=path,
+        passphrase=passphrase,
+        reason=reason,
+        location=tenant.name,
+        timestamp_url=timestamp_url(tenant),
+        trust_roots=trust_roots(),
+        crls=signing_crls(),
     )
     return signed, hashlib.sha256(signed).hexdigest(), signer_fingerprint(path, passphrase)
 

@@ -1,9 +1,11 @@
 """Reads of certificates and reports, scoped to what the reader may see."""
 
+import datetime
+
 from django_scopes import scopes_disabled
 
 from certificates import policy
-from certificates.models import Certificate, CertificateEvent
+from certificates.models import Certificate, CertificateEvent, ProgrammeVisit
 
 
 def certificates_visible_to(membership):
@@ -56,3 +58,43 @@ def public_successor_number(certificate):
 def public_events(certificate):
     with scopes_disabled():
         return list(CertificateEvent.objects.filter(certificate=certificate).order_by("at", "pk"))
+
+
+def visits_visible_to(membership):
+    return policy.visits_visible_to(membership).select_related(
+        "certificate", "engagement", "concluded_by"
+    )
+
+
+def what_needs(user, *, today, horizon_days=60):
+    """Programme visits due within `horizon_days` or overdue, that `user` should act on: the
+    body's admins and officers see their body's, client people their organization's. One query,
+    whatever the number of bodies (the dashboard's "What needs me")."""
+    from django.db.models import Q
+
+    from tenants.models import Membership
+    from tenants.roles import CLIENT_ROLES, Role
+
+    with scopes_disabled():
+        memberships = list(
+            Membership.objects.filter(
+                user=user, is_active=True, tenant__is_active=True
+            ).values_list("tenant_id", "role", "organization_id")
+        )
+        where = Q(pk__in=[])
+        for tenant_id, role, organization_id in memberships:
+            if role in (Role.TENANT_ADMIN, Role.OFFICER):
+                where |= Q(tenant_id=tenant_id)
+            elif role in CLIENT_ROLES:
+                where |= Q(tenant_id=tenant_id, certificate__organization_id=organization_id)
+        horizon = today + datetime.timedelta(days=horizon_days)
+        return list(
+            ProgrammeVisit.objects.filter(where)
+            .filter(
+                Q(status=ProgrammeVisit.Status.OPEN)
+                | Q(status=ProgrammeVisit.Status.PLANNED, due_on__lte=horizon)
+                | Q(status=ProgrammeVisit.Status.PLANNED, overdue_since__isnull=False)
+            )
+            .select_related("tenant", "certificate", "engagement")
+            .order_by("due_on", "pk")[:50]
+        )

@@ -19,6 +19,10 @@ from certificates import rendering, services
 from certificates.credentials import SigningNotConfigured
 from certificates.models import Certificate, Report, pdf_upload_to
 from certificates.pdf.render import RenderError, RenderFailed
+from certificates.pdf.signing import SigningError, TimestampUnavailable
+
+# Failures worth another try: a render that crashed, a timestamp authority that did not answer.
+TRANSIENT = (RenderFailed, TimestampUnavailable)
 
 log = logging.getLogger(__name__)
 
@@ -58,9 +62,9 @@ def render_certificate(self, certificate_id):
         except SoftTimeLimitExceeded:
             _failed(Certificate, certificate_id, "stopped by the task's time limit")
             return "failed"  # still `issuing`: the sweeper sends it again
-        except (SigningNotConfigured, RenderError) as error:
+        except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Certificate, certificate_id, error)
-            if isinstance(error, RenderFailed):
+            if isinstance(error, TRANSIENT):
                 raise self.retry(exc=error) from error
             return "failed"
         name = _store(certificate, pdf)
@@ -90,9 +94,9 @@ def render_report(self, report_id):
         except SoftTimeLimitExceeded:
             _failed(Report, report_id, "stopped by the task's time limit")
             return "failed"
-        except (SigningNotConfigured, RenderError) as error:
+        except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Report, report_id, error)
-            if isinstance(error, RenderFailed):
+            if isinstance(error, TRANSIENT):
                 raise self.retry(exc=error) from error
             return "failed"
         name = _store(report, pdf)
@@ -110,7 +114,7 @@ def _failed(model, pk, error):
         row = model.objects.get(pk=pk)
         row.render_attempts += 1
         row.last_error = str(error)[:2000]
-        if model is Report and not isinstance(error, RenderFailed):
+        if model is Report and not isinstance(error, TRANSIENT):
             row.status = Report.Status.FAILED
         row.save(
             update_fields=[
@@ -136,3 +140,22 @@ def sweep_pending():
 def expire_certificates():
     with scopes_disabled():
         return services.expire_due()
+
+
+@shared_task(acks_late=True)
+def run_programme():
+    """Daily: open the surveillance and recertification engagements whose day has come, remind
+    the body and the client, flag overdue visits (idempotent: docs/architecture.md, "The
+    certification cycle")."""
+    from certificates.services import programme
+
+    with scopes_disabled():
+        result = programme.sweep()
+    return {"opened": result.opened, "overdue": result.overdue}
+
+
+@shared_task(acks_late=True)
+def withdraw_lapsed_suspensions():
+    """Daily: withdraw certificates whose suspension deadline passed without reinstatement."""
+    with scopes_disabled():
+        return services.withdraw_lapsed_suspensions()

@@ -17,6 +17,11 @@ urlpatterns = [
         "certificates/<int:certificate_id>/<str:action>/", views.certificate_change, name="change"
     ),
     path(
+        "programme/<int:visit_id>/conclude/",
+        views.programme_conclude,
+        name="programme_conclude",
+    ),
+    path(
         "engagements/<int:engagement_id>/certificate/issue/", views.certificate_issue, name="issue"
     ),
     path("engagements/<int:engagement_id>/reports/", views.report_list, name="report_list"),

@@ -138,7 +138,12 @@ def public_facts(certificate):
         "level_name": certificate.level_name_en,
         "level_name_zh": certificate.level_name_zh,
         "issued_on": certificate.issued_on,
+        "original_issued_on": certificate.original_issued_on,
+        "revision": certificate.revision,
         "expires_on": certificate.expires_on,
+        "suspended_until": certificate.suspended_until
+        if certificate.status == Certificate.Status.SUSPENDED
+        else None,
         "superseded_by": selectors.public_successor_number(certificate),
         "history": [
             {
@@ -286,6 +291,9 @@ def verify_upload(data: bytes) -> Verdict:
         "signature_valid": result.valid,
         "signer_trusted": result.trusted,
         "covers_whole_file": result.covers_whole_file,
+        # PAdES B-LTA: the signer was checked at the time its timestamp proves (issue 12).
+        "long_term": result.long_term,
+        "timestamped_at": result.timestamp_time.isoformat() if result.timestamp_time else None,
     }
     if not result.signed:
         return Verdict(

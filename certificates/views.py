@@ -15,8 +15,16 @@ from assessments import policy as engagement_policy
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
 from certificates import policy, selectors, services, verification
-from certificates.forms import IssueForm, ReasonForm, VerifyFileForm, VerifyNumberForm
-from certificates.models import Certificate
+from certificates.forms import (
+    ConcludeForm,
+    IssueForm,
+    ReasonForm,
+    SuspendForm,
+    VerifyFileForm,
+    VerifyNumberForm,
+)
+from certificates.models import Certificate, ProgrammeVisit
+from certificates.services import programme
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
 
@@ -44,9 +52,46 @@ def certificate_detail(request, certificate_id):
             "events": events,
             "may_manage": may_manage,
             "form": ReasonForm(),
+            "suspend_form": SuspendForm(),
+            "may_request_suspension": bool(
+                policy.may_request_suspension(request.membership, certificate)
+            )
+            and certificate.status == Certificate.Status.ACTIVE,
             "verify_url": verification_url(certificate),
+            "visits": selectors.visits_visible_to(request.membership).filter(
+                certificate=certificate
+            ),
+            "conclude_form": ConcludeForm(),
         },
     )
+
+
+@require_POST
+def programme_conclude(request, visit_id):
+    """The officer ends a surveillance: maintain, suspend or reduce (services.programme)."""
+    visit = get_object_or_404(selectors.visits_visible_to(request.membership), pk=visit_id)
+    form = ConcludeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    else:
+        try:
+            programme.conclude(
+                visit=visit,
+                by=request.membership,
+                outcome=form.cleaned_data["outcome"],
+                reason=form.cleaned_data["reason"],
+                level=form.cleaned_data["level"],
+                domains=form.domain_codes(),
+            )
+        except (ValidationError, DomainError) as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("Surveillance concluded: %(outcome)s.")
+                % {"outcome": ProgrammeVisit.Outcome(form.cleaned_data["outcome"]).label},
+            )
+    return redirect("certificates:detail", request.tenant.slug, visit.certificate_id)
 
 
 def certificate_status(request, certificate_id):
@@ -105,16 +150,22 @@ def certificate_change(request, certificate_id, action):
         "suspend": services.suspend,
         "reinstate": services.reinstate,
         "withdraw": services.withdraw,
+        "request-suspension": services.request_suspension,
     }.get(action)
     if change is None:
         raise Http404
-    form = ReasonForm(request.POST)
+    form = (SuspendForm if action == "suspend" else ReasonForm)(request.POST)
     form.is_valid()
+    extra = {"deadline": form.cleaned_data.get("deadline")} if action == "suspend" else {}
+    if form.errors:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("certificates:detail", request.tenant.slug, certificate.pk)
     try:
         change(
             certificate=certificate,
             by=request.membership,
             reason=form.cleaned_data.get("reason", ""),
+            **extra,
         )
     except (ValidationError, DomainError) as error:
         messages.error(request, _error_text(error))

@@ -1,9 +1,8 @@
 """What every API view shares: pagination, filters, JSON parsing and the mapping of errors to
 HTTP.
 
-Bad input is a 400 naming what is wrong, never a 500: JSON nested deeper than MAX_JSON_DEPTH is
-refused by the parser (Python's decoder raises RecursionError near 1,000 levels, and the code
-that walks the data afterwards may recurse too); a key in a filter that no database integer can
+Bad input is a 400 naming what is wrong, never a 500: JSON nested too deep is refused by the
+parser (portal/parsers.py); a key in a filter that no database integer can
 hold is a form error of that filter (SQLite raises OverflowError on it); a body over
 DATA_UPLOAD_MAX_MEMORY_SIZE is a JSON 400 that says the limit.
 """
@@ -18,14 +17,13 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django_filters import fields as filter_fields
 from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
-from rest_framework import exceptions, parsers, status
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from portal.errors import DomainError, body_too_large_message
 
-MAX_JSON_DEPTH = 64  # arrays and objects inside each other; the API's inputs need 3
 LARGEST_KEY = 2**63 - 1  # the largest value of a 64-bit integer column
 
 
@@ -39,40 +37,6 @@ class ApiDocsAccess(BasePermission):
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
-
-
-class JSONParser(parsers.JSONParser):
-    """DRF's JSON parser, refusing documents nested deeper than MAX_JSON_DEPTH."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        try:
-            data = super().parse(stream, media_type, parser_context)
-        except RecursionError:
-            data = None
-            too_deep = True
-        else:
-            too_deep = _depth_exceeds(data, MAX_JSON_DEPTH)
-        if too_deep:
-            raise exceptions.ParseError(
-                _("The JSON body is nested more than %(depth)d levels deep.")
-                % {"depth": MAX_JSON_DEPTH}
-            )
-        return data
-
-
-def _depth_exceeds(data, limit):
-    """Whether lists and dicts nest deeper than `limit`, found without recursion."""
-    pending = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        if isinstance(value, dict):
-            value = value.values()
-        elif not isinstance(value, list):
-            continue
-        if depth > limit:
-            return True
-        pending.extend((child, depth + 1) for child in value)
-    return False
 
 
 def _key_out_of_range(value):

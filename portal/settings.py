@@ -307,6 +307,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.expire_certificates",
         "schedule": crontab(hour=0, minute=5),  # daily, just after midnight (TIME_ZONE)
     },
+    # The certification cycle: open surveillances and recertifications, flag overdue ones.
+    "run-certificate-programme": {
+        "task": "certificates.tasks.run_programme",
+        "schedule": crontab(hour=0, minute=20),
+    },
+    "withdraw-lapsed-suspensions": {
+        "task": "certificates.tasks.withdraw_lapsed_suspensions",
+        "schedule": crontab(hour=0, minute=10),
+    },
 }
 
 # PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
@@ -337,6 +346,14 @@ CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or (
     [str(DEV_CA_DIR / "dev-ca.pem")] if DEBUG else []
 )
 VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Long-term signatures (issue 12: PAdES B-LTA). The RFC 3161 timestamp authority a body's
+# signatures are timestamped by when its own `tsa_url` is empty (in development the one
+# `manage.py run_dev_tsa` serves; empty: no timestamp, signatures are PAdES B-B), and the CRL
+# files embedded as revocation data (empty: fetched from the certificates' distribution points).
+TSA_URL = os.environ.get("TSA_URL", "http://127.0.0.1:8079/" if DEBUG else "")
+SIGNING_CRL_FILES = env_list("SIGNING_CRL_FILES") or (
+    [str(DEV_CA_DIR / "dev-ca.crl")] if DEBUG else []
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
@@ -363,7 +380,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": [
-        "portal.api.JSONParser",
+        "portal.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
@@ -388,6 +405,7 @@ SPECTACULAR_SETTINGS = {
         "MembershipRoleEnum": "tenants.roles.Role",
         "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
         "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
+        "EngagementKindEnum": "assessments.models.ENGAGEMENT_KINDS",
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
     },

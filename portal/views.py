@@ -11,6 +11,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from portal import dashboard as dashboard_panels
 from portal.errors import body_too_large_message
 from portal.forms import submitted
 from tenants import services as tenant_services
@@ -20,7 +21,14 @@ from tenants.selectors import memberships_of
 
 @login_required
 def dashboard(request):
-    return render(request, "portal/dashboard.html", {"memberships": memberships_of(request.user)})
+    return render(
+        request,
+        "portal/dashboard.html",
+        {
+            "memberships": memberships_of(request.user),
+            "panels": dashboard_panels.panels_for(request),
+        },
+    )
 
 
 @login_required

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: the portal on http://127.0.0.1:8000 with a Celery worker beside it.
+# `make run`: the portal on http://127.0.0.1:8000 with a Celery worker beside it, and the
+# development CA's timestamp authority and CRL on http://127.0.0.1:8079 (TSA_URL), started
+# before the demo data, whose certificate is signed (and timestamped) while loading.
 # Redis is the broker when REDIS_URL is set, or when redis-server is installed (started here on
 # 127.0.0.1:6390 with its data under var/); otherwise the worker uses the embedded filesystem
 # broker under var/celery-broker.
@@ -22,6 +24,15 @@ elif [ -n "${REDIS_URL:-}" ]; then
 else
   echo "Broker: embedded filesystem broker under var/celery-broker (no redis-server found)"
 fi
+
+$BIN/python manage.py run_dev_tsa --port 8079 >var/tsa.log 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do  # until it answers: the demo certificate is timestamped right below
+  curl -sf -o /dev/null http://127.0.0.1:8079/dev-ca.crl && break
+  sleep 0.1
+done
+echo "TSA: development timestamp authority http://127.0.0.1:8079/ (log var/tsa.log)"
+$BIN/python manage.py load_demo
 
 $BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
   --schedule=var/celerybeat-schedule >var/worker.log 2>&1 &

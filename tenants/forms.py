@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from tenants.models import Organization
+from tenants.models import Authorisation, Organization
 from tenants.roles import Role
 
 
@@ -63,3 +63,26 @@ class AccountForm(forms.Form):
         choices=[("", _("As the browser asks")), *settings.LANGUAGES],
         required=False,
     )
+
+
+class AuthorisationForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
+    role = forms.ChoiceField(label=_("Role"), choices=Authorisation.Role.choices)
+    model_code = forms.SlugField(label=_("Model code"), max_length=60)
+    part_code = forms.CharField(
+        label=_("Part code"),
+        max_length=60,
+        required=False,
+        help_text=_("Empty for the whole model."),
+    )
+    qualification = forms.CharField(label=_("Qualification"), max_length=300, required=False)
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people

@@ -2,7 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
@@ -80,6 +80,27 @@ class Tenant(models.Model):
     certificate_validity_years = models.PositiveSmallIntegerField(
         _("certificate validity (years)"), default=3
     )
+    # The certification cycle (docs/architecture.md, "The certification cycle"): ISO/IEC 17021-1
+    # asks for surveillance at least once a calendar year, the first within 12 months of the
+    # decision, and a suspension of at most about six months.
+    surveillance_interval_months = models.PositiveSmallIntegerField(
+        _("surveillance interval (months)"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    surveillance_notice_days = models.PositiveSmallIntegerField(
+        _("surveillance opened (days before due)"), default=60
+    )
+    recertification_window_months = models.PositiveSmallIntegerField(
+        _("recertification opened (months before expiry)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(11)],
+    )
+    suspension_max_months = models.PositiveSmallIntegerField(
+        _("longest suspension (months)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
     # What ISO/IEC 17021-1 8.2.2 asks a certificate to say of the body that issues it.
     address = models.CharField(_("address"), max_length=300, blank=True)
@@ -107,6 +128,16 @@ class Tenant(models.Model):
             "Path of the PKCS#12 file with the key and certificate this body signs PDFs with. "
             "Its passphrase is read from the environment variable ASSAY_SIGNING_PASSPHRASE_<SLUG> "
             "or from a file of the same name ending in .pass."
+        ),
+    )
+    tsa_url = models.URLField(
+        _("timestamp authority (TSA) address"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "RFC 3161 timestamp service this body's signatures are timestamped by, so that its "
+            "certificates stay verifiable after its signing certificate expires. Empty: the "
+            "portal's TSA_URL setting."
         ),
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -275,3 +306,36 @@ class ConflictOfInterest(TenantOwned):
 
     def __str__(self):
         return f"{self.user} ≠ {self.organization}"
+
+
+class Authorisation(TenantOwned):
+    """A person's authorisation to act in an engagement role for a model (or one part of it),
+    with the qualification it rests on and its validity (docs/architecture.md, "Competence and
+    authorisation"). Models are named by code: the library lives in a higher app."""
+
+    class Role(models.TextChoices):
+        ASSESSOR = "assessor", _("Assessor")
+        LEAD = "lead", _("Lead assessor")
+        REVIEWER = "reviewer", _("Technical reviewer")
+        OFFICER = "officer", _("Certification officer")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="authorisations")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    model_code = models.SlugField(_("model code"), max_length=60)
+    part_code = models.CharField(
+        _("part code"), max_length=60, blank=True, help_text=_("Empty for the whole model.")
+    )
+    qualification = models.CharField(_("qualification"), max_length=300, blank=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__email", "model_code", "part_code", "role"]
+        indexes = [models.Index(fields=["tenant", "user", "model_code"])]
+
+    def __str__(self):
+        part = f"/{self.part_code}" if self.part_code else ""
+        return f"{self.user} — {self.get_role_display()} {self.model_code}{part}"

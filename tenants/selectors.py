@@ -2,7 +2,7 @@
 
 from django_scopes import scopes_disabled
 
-from tenants.models import Membership, Organization
+from tenants.models import Authorisation, Membership, Organization
 from tenants.roles import Capability, has_capability
 
 
@@ -35,4 +35,12 @@ def memberships_visible_to(membership):
         return queryset
     if membership is not None and membership.role == "client_admin" and membership.is_active:
         return queryset.filter(organization_id=membership.organization_id)
+    return queryset.none()
+
+
+def authorisations_visible_to(membership):
+    """The body's staff see its authorisations (who may assess, review, decide what)."""
+    queryset = Authorisation.objects.select_related("user", "granted_by")
+    if has_capability(membership, Capability.VIEW_MEMBERSHIPS):
+        return queryset
     return queryset.none()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from portal import audit
 from tenants.access import require_capability
-from tenants.models import ConflictOfInterest, Membership, Organization, User
+from tenants.models import Authorisation, ConflictOfInterest, Membership, Organization, User
 from tenants.roles import Capability, is_client_role
 from tenants.signals import membership_changed
 
@@ -281,3 +281,68 @@ def update_account(*, user, **fields):
 
 def _only(fields, allowed):
     return {name: value for name, value in fields.items() if name in allowed}
+
+
+# --- Competence and authorisation (docs/architecture.md, "Competence and authorisation") ------
+
+
+@transaction.atomic
+def grant_authorisation(
+    *,
+    tenant,
+    by,
+    user,
+    role,
+    model_code,
+    valid_from,
+    part_code="",
+    valid_until=None,
+    qualification="",
+):
+    """Record that a person of the body's staff is authorised for a role on a model or part."""
+    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    staff = Membership.objects.filter(tenant=tenant, user=user, is_active=True).first()
+    if staff is None or is_client_role(staff.role):
+        raise ValidationError({"user": _("Only active staff of this body can be authorised.")})
+    if role not in Authorisation.Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if not (model_code or "").strip():
+        raise ValidationError({"model_code": _("Name the model by its code.")})
+    if valid_until is not None and valid_until < valid_from:
+        raise ValidationError({"valid_until": _("The end cannot be before the start.")})
+    authorisation = Authorisation.objects.create(
+        tenant=tenant,
+        user=user,
+        role=role,
+        model_code=model_code.strip(),
+        part_code=(part_code or "").strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        qualification=(qualification or "").strip(),
+        granted_by=by.user,
+    )
+    audit.record(
+        verb="authorisation.granted",
+        obj=authorisation,
+        actor=by,
+        tenant=tenant,
+        action="create",
+        changes={"user": [None, user.email], "role": [None, role], "model": [None, model_code]},
+    )
+    return authorisation
+
+
+@transaction.atomic
+def revoke_authorisation(*, authorisation, by):
+    require_capability(by, Capability.MANAGE_MEMBERSHIPS)
+    if authorisation.is_active:
+        authorisation.is_active = False
+        authorisation.save(update_fields=["is_active"])
+        audit.record(
+            verb="authorisation.revoked",
+            obj=authorisation,
+            actor=by,
+            tenant=authorisation.tenant,
+            changes={"is_active": ["True", "False"]},
+        )
+    return authorisation

@@ -26,4 +26,10 @@ urlpatterns = [
     path("people/", views.membership_list, name="membership_list"),
     path("people/new/", views.membership_create, name="membership_create"),
     path("people/<int:membership_id>/edit/", views.membership_edit, name="membership_edit"),
+    path("people/authorisations/", views.authorisation_list, name="authorisation_list"),
+    path(
+        "people/authorisations/<int:authorisation_id>/revoke/",
+        views.authorisation_revoke,
+        name="authorisation_revoke",
+    ),
 ]

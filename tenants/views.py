@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from portal.forms import submitted
 from tenants import selectors, services
 from tenants.access import require_capability
-from tenants.forms import MembershipForm, OrganizationForm
+from tenants.forms import AuthorisationForm, MembershipForm, OrganizationForm
 from tenants.roles import Capability, Role
 
 
@@ -176,3 +176,46 @@ def membership_edit(request, membership_id):
             messages.success(request, _("Membership saved."))
             return redirect("tenants:membership_list", request.tenant.slug)
     return render(request, "tenants/membership_form.html", {"form": form, "edited": membership})
+
+
+def authorisation_list(request):
+    """Competence and authorisation of the body's staff; tenant admins record and revoke."""
+    require_capability(request.membership, Capability.VIEW_MEMBERSHIPS)
+    from tenants.models import User
+    from tenants.roles import has_capability
+
+    may_manage = has_capability(request.membership, Capability.MANAGE_MEMBERSHIPS)
+    people = User.objects.filter(
+        memberships__tenant=request.tenant,
+        memberships__is_active=True,
+        memberships__role__in=[Role.TENANT_ADMIN, Role.ASSESSOR, Role.REVIEWER, Role.OFFICER],
+    ).order_by("email")
+    form = AuthorisationForm(submitted(request), people=people)
+    if request.method == "POST":
+        require_capability(request.membership, Capability.MANAGE_MEMBERSHIPS)
+        if form.is_valid():
+            try:
+                services.grant_authorisation(
+                    tenant=request.tenant, by=request.membership, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("Authorisation recorded."))
+                return redirect("tenants:authorisation_list", request.tenant.slug)
+    authorisations = selectors.authorisations_visible_to(request.membership)
+    return render(
+        request,
+        "tenants/authorisation_list.html",
+        {"authorisations": authorisations, "form": form, "may_manage": may_manage},
+    )
+
+
+@require_POST
+def authorisation_revoke(request, authorisation_id):
+    authorisation = get_object_or_404(
+        selectors.authorisations_visible_to(request.membership), pk=authorisation_id
+    )
+    services.revoke_authorisation(authorisation=authorisation, by=request.membership)
+    messages.success(request, _("Authorisation revoked."))
+    return redirect("tenants:authorisation_list", request.tenant.slug)

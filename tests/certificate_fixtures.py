@@ -23,11 +23,26 @@ def dev_ca_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("dev-ca")
 
 
+@pytest.fixture(scope="session")
+def dev_tsa_url(dev_ca_dir):
+    """The development TSA and CRL server (manage.py run_dev_tsa) on a free loopback port."""
+    from certificates.pdf.dev_tsa import make_server
+
+    server = make_server(dev_ca_dir)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture
-def pdf_settings(settings, pdf_fonts, dev_ca_dir, tmp_path):
+def pdf_settings(settings, pdf_fonts, dev_ca_dir, dev_tsa_url, tmp_path):
     settings.PDF_FONT_DIR = pdf_fonts
     settings.DEV_CA_DIR = dev_ca_dir
     settings.CERTIFICATE_TRUST_ROOTS = [str(dev_ca_dir / "dev-ca.pem")]
+    settings.TSA_URL = dev_tsa_url
+    settings.SIGNING_CRL_FILES = [str(dev_ca_dir / "dev-ca.crl")]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

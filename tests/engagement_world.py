@@ -20,6 +20,20 @@ def pdf_upload(name="evidence.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 
+# Every member of a world, in the order the matrices report them.
+ROLES = (
+    "admin",
+    "lead",
+    "assessor",
+    "reviewer",
+    "officer",
+    "observer",
+    "outsider_assessor",
+    "client",
+    "other_client",
+)
+
+
 @dataclass
 class World:
     tenant: object
@@ -37,23 +51,13 @@ class World:
     engagement: object
 
     def members(self):
-        return {
-            "admin": self.admin,
-            "lead": self.lead,
-            "assessor": self.assessor,
-            "reviewer": self.reviewer,
-            "officer": self.officer,
-            "observer": self.observer,
-            "outsider_assessor": self.outsider_assessor,
-            "client": self.client,
-            "other_client": self.other_client,
-        }
+        return {role: getattr(self, role) for role in ROLES}
 
 
-def build_world(tenant, *, items=2, organization=None):
+def build_world(tenant, *, items=2, organization=None, version=None, scope_codes=("P",)):
     organization = organization or OrganizationFactory(tenant=tenant)
     other_org = OrganizationFactory(tenant=tenant)
-    version = make_model_version(domains=1, items_per_domain=items)
+    version = version or make_model_version(domains=1, items_per_domain=items)
     m = {
         "admin": MembershipFactory(tenant=tenant, role=Role.TENANT_ADMIN),
         "lead": MembershipFactory(tenant=tenant, role=Role.ASSESSOR),
@@ -76,7 +80,7 @@ def build_world(tenant, *, items=2, organization=None):
             organization=organization,
             model_version=version,
             target_level=3,
-            scope_codes=["P"],
+            scope_codes=list(scope_codes),
             title="CD assessment",
         )
         for key, role in (
@@ -90,6 +94,27 @@ def build_world(tenant, *, items=2, organization=None):
     return World(
         tenant=tenant, organization=organization, version=version, engagement=engagement, **m
     )
+
+
+def shipped_cd_version():
+    """The shipped continuous-delivery model 2026.2 (49 sub-items), imported and published once."""
+    from pathlib import Path
+
+    from django_scopes import scopes_disabled
+
+    from assessments.model_format import load_model
+    from assessments.models import ModelVersion
+    from assessments.services import library
+
+    with scopes_disabled():
+        found = ModelVersion.objects.filter(model__code="devops-cd", version="2026.2").first()
+        if found is not None:
+            return found
+        path = (
+            Path(__file__).resolve().parent.parent / "assessments/model_data/devops-cd-2026.2.yaml"
+        )
+        version = library.import_model_document(document=load_model(path.read_bytes()))
+        return library.publish_version(version=version)
 
 
 def advance(world, to):

@@ -16,19 +16,8 @@ from assessments.models import Decision, Evidence, Finding, Review
 from assessments.services import findings
 from certificates import services as certificate_services
 from certificates.models import Certificate, Report
-from tests.engagement_world import advance, build_world
+from tests.engagement_world import ROLES, advance, build_world
 
-ROLES = (
-    "admin",
-    "lead",
-    "assessor",
-    "reviewer",
-    "officer",
-    "observer",
-    "outsider_assessor",
-    "client",
-    "other_client",
-)
 TEAM = {"lead", "assessor", "reviewer", "officer", "observer"}
 STAFF = {"admin", *TEAM}
 

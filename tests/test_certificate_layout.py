@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
+from assessments.models import Engagement
 from certificates import rendering
 from certificates.models import Certificate
 from certificates.pdf.render import Fit
@@ -154,7 +155,7 @@ def test_the_certificate_states_the_body_the_client_location_and_the_standard(
         certificate = Certificate.objects.get()
     assert certificate.organization_address == "1 Example Road, Haidian District, Beijing"
     assert certificate.standard_identifier == "YD/T 3763.3-2021"
-    assert certificate.original_certified_on == certificate.issued_on
+    assert certificate.original_issued_on == certificate.issued_on
     assert certificate.revision == 0
     text = _pdf_text(certificate, tmp_path)
     for expected in (
@@ -178,9 +179,12 @@ def test_a_superseding_certificate_carries_the_original_date_and_counts_a_revisi
         first = _issue(api_for(granted.officer), granted).json()
     with scope(tenant=tenant):
         Certificate.objects.filter(pk=first["id"]).update(
-            original_certified_on=datetime.date(2021, 5, 6)
+            original_issued_on=datetime.date(2021, 5, 6)
         )
     renewal = build_world(tenant, items=1, organization=granted.organization)
+    with scope(tenant=tenant):  # a recertification continues the cycle (a new initial would not)
+        renewal.engagement.kind = Engagement.Kind.RECERTIFICATION
+        renewal.engagement.save(update_fields=["kind"])
     advance(renewal, "closed")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -193,7 +197,7 @@ def test_a_superseding_certificate_carries_the_original_date_and_counts_a_revisi
     assert response.status_code == 201, response.json()
     with scope(tenant=tenant):
         certificate = Certificate.objects.get(pk=response.json()["id"])
-    assert certificate.original_certified_on == datetime.date(2021, 5, 6)
+    assert certificate.original_issued_on == datetime.date(2021, 5, 6)
     assert certificate.revision == 1
     text = _pdf_text(certificate, tmp_path)
     assert f"Revision 1, replaces {first['number']}" in text

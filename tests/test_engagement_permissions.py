@@ -6,19 +6,7 @@ from django_scopes import scope, scopes_disabled
 
 from assessments.models import LevelRequirement
 from assessments.services import findings
-from tests.engagement_world import advance, build_world, pdf_upload
-
-ROLES = [
-    "admin",
-    "lead",
-    "assessor",
-    "reviewer",
-    "officer",
-    "observer",
-    "outsider_assessor",
-    "client",
-    "other_client",
-]
+from tests.engagement_world import ROLES, advance, build_world, pdf_upload
 
 
 def _row_counts():

@@ -202,12 +202,13 @@ def test_an_upload_is_in_the_audit_trail(world):
 
 
 def _token_api(world):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from tenants.tokens import issue_api_token
+
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=world.client.user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _, key = issue_api_token(user=world.client.user)
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
 
 

@@ -22,7 +22,9 @@ def _import(path, *args):
     return out.getvalue()
 
 
-@pytest.mark.parametrize("name", ["devops-cd.yaml", "devops-security.yaml"])
+@pytest.mark.parametrize(
+    "name", ["devops-cd.yaml", "devops-cd-2026.2.yaml", "devops-security.yaml"]
+)
 def test_export_then_import_gives_back_the_same_model(db, tmp_path, name):
     original = load_model((MODEL_DATA / name).read_bytes())
     _import(MODEL_DATA / name, "--publish")

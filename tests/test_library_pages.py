@@ -145,3 +145,22 @@ def test_publishing_twice_says_why_and_changes_nothing(tenant, admin_membership,
     assert "published already" in response.content.decode()
     with scopes_disabled():
         assert ModelVersion.objects.get(pk=version.pk).published_at == published_at
+
+
+def test_tree_page_shows_layers_sub_items_description_cells_and_evidence(
+    tenant, member, client_for
+):
+    from assessments.model_format import load_model
+    from tests.test_model_format2 import VALID2
+
+    with scopes_disabled():
+        version = library.publish_version(
+            version=library.import_model_document(document=load_model(VALID2))
+        )
+    client = client_for(member(Role.ASSESSOR))
+    page = client.get(_url(tenant, "version_detail", version.pk)).content.decode()
+    assert "YD/T 3763.3-2021" in page
+    assert "Sub-item B" in page and "P.X.A.L3.1" in page  # sub-items and their requirements
+    assert "Nothing is managed." in page  # a description-only cell
+    assert "EV-A-L2-1" in page and "The rules" in page  # expected evidence
+    assert "能力子项" in page  # the layer name, shown in the other language when one is missing

@@ -354,3 +354,246 @@ def test_shipped_continuous_delivery_model_scores_against_its_ratings():
         Blocker("CD.TM.TA.L3.2", 3, Rating.PARTIALLY_MET),
     )
     assert result.domains["CD.BI"].level is None
+
+
+# --- Format 2: sub-items, declared levels, gaps, tolerance, custom scales, "N-" -------------------
+
+from assessments.scoring import (  # noqa: E402
+    Aggregation,
+    RatingScale,
+    ScaleValue,
+    aggregate,
+    item_partial,
+    level_display,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """An item that may have sub-items (format 2); leaves carry the requirements."""
+
+    code: str
+    requirements: tuple[Req, ...] = ()
+    items: tuple[Node, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Tree2:
+    domains: tuple[Dom, ...]
+    top_level: int = 5
+    aggregation: Aggregation = Aggregation()
+    rating_scale: tuple[ScaleValue, ...] = ()
+
+
+CUSTOM = (
+    ScaleValue("largely_met", counts_as_met=False, progress=True),
+    ScaleValue("accepted", counts_as_met=True, progress=True),
+)
+
+
+@st.composite
+def engagements_2(draw):
+    """A format-2 tree: N levels, sub-items of any depth, leaves with gaps in their levels."""
+    top = draw(st.integers(2, 10))
+    counter = iter(range(10**6))
+    leaves = []
+
+    def item(depth):
+        if depth == 0 or draw(st.booleans()):
+            levels = draw(st.lists(st.integers(1, top), max_size=4))  # any subset: gaps allowed
+            node = Node(f"I{next(counter)}", tuple(Req(f"R{next(counter)}", lv) for lv in levels))
+            leaves.append(node)
+            return node
+        return Node(
+            f"I{next(counter)}",
+            items=tuple(item(depth - 1) for _ in range(draw(st.integers(1, 3)))),
+        )
+
+    domains = tuple(
+        Dom(f"D{next(counter)}", items=tuple(item(3) for _ in range(draw(st.integers(1, 3)))))
+        for _ in range(draw(st.integers(1, 2)))
+    )
+    tolerance = draw(st.integers(0, 3))
+    rule = Aggregation("minimum_with_tolerance", tolerance) if tolerance else Aggregation()
+    tree = Tree2(domains, top, rule, CUSTOM)
+    codes = [r.code for leaf in leaves for r in leaf.requirements]
+    values = [None, *Rating, "largely_met", "accepted"]
+    ratings = {c: v for c in codes if (v := draw(st.sampled_from(values))) is not None}
+    parents = [c for c in _item_codes(domains) if not c.startswith("R")]
+    scope = draw(st.none() | st.sets(st.sampled_from(parents + [d.code for d in domains])))
+    return tree, scope, ratings, leaves
+
+
+def _item_codes(domains):
+    def walk(node):
+        yield node.code
+        for child in node.items:
+            yield from walk(child)
+
+    for domain in domains:
+        for node in domain.items:
+            yield from walk(node)
+
+
+def _leaves_beneath(node):
+    if not node.items:
+        return [node]
+    return [leaf for child in node.items for leaf in _leaves_beneath(child)]
+
+
+def _parents(domains):
+    def walk(node):
+        if node.items:
+            yield node
+            for child in node.items:
+                yield from walk(child)
+
+    for domain in domains:
+        for node in domain.items:
+            yield from walk(node)
+
+
+BETTER_2 = {**BETTER, "largely_met": 1, "accepted": 2}
+
+
+@TREES
+@given(engagements_2(), st.data())
+def test_format_2_improving_a_rating_never_lowers_any_level(engagement, data):
+    tree, scope, ratings, leaves = engagement
+    codes = [r.code for leaf in leaves for r in leaf.requirements]
+    if not codes:
+        return
+    code = data.draw(st.sampled_from(codes))
+    current = ratings.get(code)
+    better = data.draw(
+        st.sampled_from([r for r in BETTER_2 if r and BETTER_2[r] >= BETTER_2[current]])
+    )
+    before = score(tree, scope, ratings)
+    after = score(tree, scope, {**ratings, code: better})
+    assert_no_level_lower(before, after)
+    for code_, parent in before.parents.items():
+        if parent.level is not None:
+            assert after.parents[code_].level >= parent.level
+
+
+@TREES
+@given(engagements_2())
+def test_format_2_leaves_are_rated_and_parents_aggregate_the_leaves_beneath(engagement):
+    tree, scope, ratings, _leaves = engagement
+    result = score(tree, scope, ratings)
+    assert all(not getattr(n, "items", ()) for n in _all_nodes(tree) if n.code in result.items)
+    for parent in _parents(tree.domains):
+        beneath = [
+            result.items[leaf.code].level
+            for leaf in _leaves_beneath(parent)
+            if leaf.code in result.items
+        ]
+        assert result.parents[parent.code].level == aggregate(beneath, tree.aggregation)
+    assert result.overall == aggregate([i.level for i in result.items.values()], tree.aggregation)
+
+
+def _all_nodes(tree):
+    for domain in tree.domains:
+        for node in domain.items:
+            yield from _walk(node)
+
+
+def _walk(node):
+    yield node
+    for child in node.items:
+        yield from _walk(child)
+
+
+@TREES
+@given(engagements_2())
+def test_format_2_levels_stay_within_the_declared_levels(engagement):
+    tree, scope, ratings, _leaves = engagement
+    result = score(tree, scope, ratings)
+    for item in result.items.values():
+        assert 0 <= item.level <= tree.top_level
+    assert result.overall is None or 0 <= result.overall <= tree.top_level
+
+
+@FAST
+@given(st.integers(2, 10), st.data())
+def test_levels_missing_from_a_leaf_are_satisfied_vacuously(top, data):
+    levels = data.draw(st.lists(st.integers(1, top), unique=True, max_size=top))
+    requirements = [(f"R{lv}", lv) for lv in levels]
+    ratings = {code: Rating.MET for code, _ in requirements}
+    blocked = data.draw(st.sampled_from(levels)) if levels else None
+    if blocked is not None:
+        ratings[f"R{blocked}"] = Rating.NOT_MET
+    expected = top if blocked is None else blocked - 1
+    assert item_level(requirements, ratings, top=top) == expected
+
+
+@FAST
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=12), st.integers(0, 5))
+def test_tolerance_lifts_at_most_one_level_and_never_above_the_highest_leaf(levels, k):
+    lowest = min(levels)
+    result = aggregate(levels, Aggregation("minimum_with_tolerance", k))
+    assert result in (lowest, lowest + 1) and result <= max(levels)
+    below = [lv for lv in levels if lv < result]
+    assert len(below) <= k and all(lv >= result - 1 for lv in below)
+    assert aggregate(levels, Aggregation("minimum_with_tolerance", k + 1)) >= result
+
+
+@FAST
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=12))
+def test_tolerance_zero_is_the_minimum(levels):
+    assert aggregate(levels, Aggregation("minimum_with_tolerance", 0)) == min(levels)
+    assert aggregate(levels, Aggregation()) == min(levels)
+
+
+@TREES
+@given(engagements_2())
+def test_n_minus_is_never_shown_at_the_top_and_always_names_the_next_level(engagement):
+    tree, scope, ratings, _leaves = engagement
+    result = score(tree, scope, ratings)
+    for node in [*result.items.values(), *result.domains.values(), *result.parents.values()]:
+        if node.partial:
+            assert node.level < tree.top_level and node.display == f"{node.level + 1}-"
+        elif node.level is not None:
+            assert node.display == str(node.level)
+
+
+@FAST
+@given(st.integers(2, 10), st.data())
+def test_a_leaf_shows_n_minus_exactly_when_part_of_its_next_level_shows_progress(top, data):
+    levels = data.draw(st.lists(st.integers(1, top), min_size=1, max_size=6))
+    requirements = [(f"R{i}", lv) for i, lv in enumerate(levels)]
+    values = [None, *Rating, "largely_met", "accepted"]
+    ratings = {code: v for code, _ in requirements if (v := data.draw(st.sampled_from(values)))}
+    scale = RatingScale(CUSTOM)
+    level = item_level(requirements, ratings, top=top, scale=scale)
+    progress = any(
+        lv == level + 1 and ratings.get(code) in ("met", "partially_met", "largely_met", "accepted")
+        for code, lv in requirements
+    )
+    assert item_partial(requirements, ratings, top=top, scale=scale) == (level < top and progress)
+
+
+def test_worked_example_of_sub_items_tolerance_and_n_minus():
+    a = Node("A", (Req("A2", 2), Req("A3", 3)))
+    b = Node("B", (Req("B2", 2), Req("B3", 3)))
+    c = Node("C", (Req("C2", 2),))
+    tree = Tree2(
+        (Dom("D", items=(Node("P", items=(a, b)), c)),),
+        top_level=3,
+        aggregation=Aggregation("minimum_with_tolerance", 1),
+    )
+    ratings = {"A2": "met", "A3": "partially_met", "B2": "met", "B3": "met", "C2": "met"}
+    result = score(tree, None, ratings)
+    assert result.items["A"].display == "3-" and result.items["B"].level == 3
+    assert result.parents["P"].level == 3  # one leaf may be one level lower
+    assert result.overall == 3 and result.items["C"].level == 3  # C has nothing at level 3
+    strict = score(dataclasses.replace(tree, aggregation=Aggregation()), None, ratings)
+    assert strict.parents["P"].level == 2 and strict.parents["P"].display == "3-"
+    assert score(tree, {"P"}, ratings).items.keys() == {"A", "B"}
+    assert level_display(None) == ""
+
+
+def test_an_unknown_custom_rating_raises():
+    tree = Tree2((Dom("D", items=(Node("A", (Req("A1", 1),)),)),))
+    with pytest.raises(ValueError):
+        score(tree, None, {"A1": "largely_met"})  # not declared by this model

@@ -268,3 +268,56 @@ def test_the_verdict_is_translated(issued_certificate, client):
 
     assert _headline(page) == ("valid", "有效")
     assert body["headline"] == "有效" and "有效期至" in body["message"]
+
+
+# --- Long-term validation ------------------------------------------------------------------------
+
+
+def test_a_certificate_still_verifies_genuine_after_its_signer_expires(
+    granted, api_for, client, django_capture_on_commit_callbacks, settings
+):
+    """PAdES B-LTA: the portal checks the signer at the time the timestamp proves, not today."""
+    import time
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from certificates.pdf.signing import generate_dev_ca_and_signer
+
+    short = generate_dev_ca_and_signer(
+        settings.DEV_CA_DIR,
+        tenant_name=granted.tenant.name,
+        tenant_slug=f"{granted.tenant.slug}-short-lived",
+        validity=datetime.timedelta(seconds=6),
+    )
+    Path(f"{short.pkcs12_path}.pass").write_text(short.passphrase)
+    with scope(tenant=granted.tenant):
+        granted.tenant.signing_pkcs12_path = str(short.pkcs12_path)
+        granted.tenant.save(update_fields=["signing_pkcs12_path"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_for(granted.officer).post(
+            f"/api/v1/t/{granted.tenant.slug}/certificates/issue/",
+            {"engagement": granted.engagement.pk},
+            format="json",
+        )
+    with scope(tenant=granted.tenant):
+        data = Certificate.objects.get(pk=response.json()["id"]).pdf.read()
+    _, cert, _ = pkcs12.load_key_and_certificates(
+        short.pkcs12_path.read_bytes(), short.passphrase.encode()
+    )
+    expiry = cert.not_valid_after_utc
+    time.sleep(max(0.0, (expiry - datetime.datetime.now(datetime.UTC)).total_seconds()) + 1.5)
+
+    body = client.post("/api/v1/verify/", _upload(data)).json()
+
+    assert datetime.datetime.now(datetime.UTC) > expiry
+    assert body["verdict"] == "valid" and body["genuine"] is True, body
+    assert body["checks"]["long_term"] is True
+
+
+def test_an_issued_certificate_is_checked_at_its_timestamp(issued_certificate, client):
+    body = client.post("/api/v1/verify/", _upload(issued_certificate.pdf.read())).json()
+
+    assert body["genuine"] is True
+    assert body["checks"]["long_term"] is True
+    assert body["checks"]["timestamped_at"]

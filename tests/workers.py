@@ -157,6 +157,8 @@ def celery_workers(redis_url, pdf_settings, transactional_db, tmp_path):
         "PDF_FONT_DIR": str(settings.PDF_FONT_DIR),
         "DEV_CA_DIR": str(settings.DEV_CA_DIR),
         "CERTIFICATE_TRUST_ROOTS": ",".join(settings.CERTIFICATE_TRUST_ROOTS),
+        "TSA_URL": settings.TSA_URL,
+        "SIGNING_CRL_FILES": ",".join(settings.SIGNING_CRL_FILES),
         "PYTHONPATH": str(ROOT),
     }
     workers = Workers(env, tmp_path)

@@ -92,6 +92,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "reference",
+            "kind",
             "title",
             "organization",
             "model_version",
@@ -209,6 +210,7 @@ class EngagementViewSet(
             scope_codes=data.get("scope", []),
             planned_start=data.get("planned_start"),
             planned_end=data.get("planned_end"),
+            kind=data.get("kind", Engagement.Kind.INITIAL),
         )
 
     def perform_update(self, serializer):

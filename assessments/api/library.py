@@ -13,7 +13,7 @@ from rest_framework import mixins, parsers, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from assessments.model_format import MAX_MODEL_BYTES, ModelFormatError, load_model
+from assessments.model_format import MAX_MODEL_BYTES, ModelFormatError, read_model_file
 from assessments.models import CapabilityItem, Domain, LevelRequirement, MaturityModel, ModelVersion
 from assessments.selectors import library as selectors
 from assessments.services import library as services
@@ -69,6 +69,7 @@ class CapabilityItemSerializer(serializers.ModelSerializer):
             "name_zh",
             "description_en",
             "description_zh",
+            "tags",
             "position",
         ]
 
@@ -91,7 +92,7 @@ class ModelUploadErrorSerializer(serializers.Serializer):
 
 
 class _YamlParser(parsers.BaseParser):
-    """A YAML model sent as the request body: handed on as bytes, read by load_model (which
+    """A YAML model sent as the request body: handed on as bytes, read by read_model_file (which
     reports problems with their lines). At most MAX_MODEL_BYTES are read."""
 
     def parse(self, stream, media_type=None, parser_context=None):
@@ -142,6 +143,7 @@ class TreeItemSerializer(serializers.Serializer):
     name_zh = serializers.CharField(source="row.name_zh")
     description_en = serializers.CharField(source="row.description_en")
     description_zh = serializers.CharField(source="row.description_zh")
+    tags = serializers.ListField(child=serializers.CharField(), source="row.tags")
     requirements = TreeRequirementSerializer(many=True)
 
 
@@ -346,14 +348,15 @@ class ModelVersionViewSet(mixins.DestroyModelMixin, _LibraryViewSet):
         parser_classes=[parsers.MultiPartParser, *YAML_PARSERS],
     )
     def upload(self, request):
-        """Store a YAML model (docs/model-format.md) as a new draft version of the body's own
-        model: a multipart `file`, or the YAML itself as the body (`Content-Type:
-        application/yaml`). A refused file answers 400 with every problem found (line, path,
-        message); nothing is stored unless everything is."""
+        """Store a YAML model as a new draft version of the body's own model: Assay's format or
+        a CISO Assistant framework library (docs/model-format.md), told apart by the content;
+        a multipart `file`, or the YAML itself as the body (`Content-Type: application/yaml`).
+        A refused file answers 400 with every problem found (line, path, message); nothing is
+        stored unless everything is."""
         self._require_manager()  # before reading the file: a refused role is 403, never 400
         text = _uploaded_model(request)
         try:
-            document = load_model(text)
+            document = read_model_file(text)
         except ModelFormatError as error:
             problems = error.problems
             return Response(

@@ -3,6 +3,7 @@
 from rest_framework.routers import SimpleRouter
 
 from assessments.api import work as views
+from assessments.api.ratings import RatingViewSet
 
 router = SimpleRouter()
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
@@ -10,5 +11,6 @@ router.register("findings", views.FindingViewSet, basename="finding")
 router.register("nonconformities", views.NonconformityViewSet, basename="nonconformity")
 router.register("reviews", views.ReviewViewSet, basename="review")
 router.register("decisions", views.DecisionViewSet, basename="decision")
+router.register("ratings", RatingViewSet, basename="rating")
 
 urlpatterns = router.urls

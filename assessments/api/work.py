@@ -1,5 +1,6 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -23,8 +24,9 @@ from assessments.models import (
 from assessments.scoring import Rating
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
-from portal.api import FilterSet, JSONParser, ModelChoiceFilter
+from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
+from portal.parsers import JSONParser
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -274,8 +276,12 @@ class FindingViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
+        # The ratings with their requirements in one query (a join): prefetching
+        # "ratings__requirement" asked SQLite for an IN of every rating's requirement id, which
+        # past about a thousand ratings is an expression tree SQLite refuses.
+        ratings = RequirementRating.objects.select_related("requirement")
         return policy.visible(self.request.membership, Finding).prefetch_related(
-            "ratings__requirement", "evidence"
+            Prefetch("ratings", queryset=ratings), "evidence"
         )
 
     def perform_create(self, serializer):
@@ -419,8 +425,17 @@ class DecisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Decision
-        fields = ["id", "engagement", "outcome", "level", "reasons", "decided_by", "decided_at"]
-        read_only_fields = ["id", "decided_at"]
+        fields = [
+            "id",
+            "engagement",
+            "outcome",
+            "level",
+            "computed_level",
+            "reasons",
+            "decided_by",
+            "decided_at",
+        ]
+        read_only_fields = ["id", "computed_level", "decided_at"]
         validators = []
 
 

@@ -1,10 +1,28 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from assessments.models import Assignment, Decision, Nonconformity, Review
+from assessments.models import Assignment, Decision, Engagement, Nonconformity, Review
 from assessments.scoring import Rating
 
 LEVEL_CHOICES = [(n, str(n)) for n in range(1, 6)]
+
+
+def declared_level_choices(versions):
+    """(level, "3 — Comprehensive") for the levels the model versions declare: 1 to the highest
+    top level among them, each named as the versions name it (names that differ are joined)."""
+    names = {}
+    for version in versions:
+        for level, name in version.level_names().items():
+            if name not in names.setdefault(level, []):
+                names[level].append(name)
+    if not names:
+        return LEVEL_CHOICES
+    return [
+        (level, f"{level} — {' / '.join(str(name) for name in names.get(level, [])[:3])}")
+        if names.get(level)
+        else (level, str(level))
+        for level in range(1, max(names) + 1)
+    ]
 
 
 class DateInput(forms.DateInput):
@@ -14,6 +32,9 @@ class DateInput(forms.DateInput):
 class EngagementForm(forms.Form):
     organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
     model_version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Engagement.Kind.choices, initial=Engagement.Kind.INITIAL
+    )
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     target_level = forms.TypedChoiceField(
         label=_("Target level"), choices=LEVEL_CHOICES, coerce=int, initial=3
@@ -34,6 +55,8 @@ class EngagementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["organization"].queryset = organizations
         self.fields["model_version"].queryset = versions
+        # The levels the versions offered declare (the service checks the chosen one's).
+        self.fields["target_level"].choices = declared_level_choices(versions)
 
     def scope_codes(self):
         raw = self.cleaned_data.get("scope", "").replace(",", " ")
@@ -206,4 +229,15 @@ class DecisionForm(forms.Form):
         required=False,
         empty_value=None,
     )
-    reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "A level lower than the findings reach may be granted: say why here. A higher one "
+            "never."
+        ),
+    )
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", "—"), *declared_level_choices([version])]

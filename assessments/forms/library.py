@@ -7,7 +7,10 @@ from assessments.model_format import MAX_MODEL_BYTES
 class ModelUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Model file (YAML)"),
-        help_text=_("The format is described in docs/model-format.md; at most 2 MB."),
+        help_text=_(
+            "Assay's format (docs/model-format.md) or a CISO Assistant framework library, "
+            "recognised from its content; at most 2 MB."
+        ),
     )
 
     def clean_file(self):

@@ -41,7 +41,8 @@ MAX_MODEL_BYTES = (
     2 * 1024 * 1024
 )  # shipped models are ~60 kB; checking 2 MB takes ~4 s (jsonschema)
 MAX_DEPTH = 64  # mappings and lists inside each other; a model needs about 12 plus 2 a sub-domain
-LEVELS = (1, 2, 3, 4, 5)
+LEVELS = (1, 2, 3, 4, 5)  # format 1: exactly these
+MAX_LEVELS = 10  # format 2: a model declares 2 to 10 levels, numbered from 1
 
 # libyaml when present: about ten times faster on large files, with the same nodes and marks.
 _YAMLLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -98,14 +99,20 @@ def format_path(path: PathKey) -> str:
 
 @dataclass(frozen=True)
 class LocalizedText:
-    """A name or text in English and Simplified Chinese; the format requires both."""
+    """A name or text in English and Simplified Chinese.
+
+    Format 1 requires both languages; format 2 requires at least one, and a missing one is ''.
+    """
 
     en: str
     zh: str
 
     def get(self, language: str) -> str:
-        """The text for a Django language code ("zh-hans" -> zh); English for any other."""
-        return self.zh if language.lower().startswith("zh") else self.en
+        """The text for a Django language code ("zh-hans" -> zh, others -> en), falling back to
+        the other language when this one is missing, so that nothing shows blank."""
+        if language.lower().startswith("zh"):
+            return self.zh or self.en
+        return self.en or self.zh
 
 
 @dataclass(frozen=True)
@@ -124,6 +131,34 @@ class RequirementNode:
     path: str = field(default="", compare=False)
 
 
+EVIDENCE_KINDS = ("document", "screenshot", "demonstration")
+
+
+@dataclass(frozen=True)
+class EvidenceNode:
+    """Evidence an assessor expects for a level cell (format 2): a document, a screenshot or a
+    demonstration, with its own code (e.g. CM-VC-VCS-L2-1) and what it should show."""
+
+    code: str
+    kind: str  # one of EVIDENCE_KINDS
+    text: LocalizedText
+    path: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class LevelCell:
+    """One level of a leaf item as the file lists it (format 2). Its requirements are in the
+    item's `requirements` (with this level); the cell adds what is not a requirement: a
+    description of the state at this level, the evidence expected, and whether applicants at
+    this level also show the evidence of the level below."""
+
+    level: int
+    description: LocalizedText | None = None
+    evidence: tuple[EvidenceNode, ...] = ()
+    includes_lower_evidence: bool = False
+    path: str = field(default="", compare=False)
+
+
 @dataclass(frozen=True)
 class ItemNode:
     code: str
@@ -131,6 +166,20 @@ class ItemNode:
     requirements: tuple[RequirementNode, ...]
     description: LocalizedText | None = None
     path: str = field(default="", compare=False)
+    # Format 2: sub-items (rating happens at the leaves) and the level cells of a leaf.
+    items: tuple[ItemNode, ...] = ()
+    cells: tuple[LevelCell, ...] = ()
+    tags: tuple[str, ...] = ()  # format 2: labels kept as data, e.g. implementation groups
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.items
+
+    def all_items(self) -> Iterator[ItemNode]:
+        """This item, then its sub-items at any depth, parents before children."""
+        yield self
+        for child in self.items:
+            yield from child.all_items()
 
 
 @dataclass(frozen=True)
@@ -142,10 +191,45 @@ class DomainNode:
     path: str = field(default="", compare=False)
 
     def all_items(self) -> Iterator[ItemNode]:
-        """Its items, then those of its sub-domains at any depth, in file order."""
-        yield from self.items
+        """Its items (with their sub-items), then those of its sub-domains at any depth."""
+        for item in self.items:
+            yield from item.all_items()
         for domain in self.domains:
             yield from domain.all_items()
+
+    def all_leaves(self) -> Iterator[ItemNode]:
+        """The items that are rated: those without sub-items."""
+        return (item for item in self.all_items() if item.is_leaf)
+
+
+@dataclass(frozen=True)
+class StandardReference:
+    """The published standard a model version paraphrases, e.g. YD/T 3763.3-2021, current."""
+
+    identifier: str
+    status: str = ""
+
+
+@dataclass(frozen=True)
+class RatingValueDefinition:
+    """A rating value a model adds to the default scale (format 2)."""
+
+    value: str
+    name: LocalizedText
+    counts_as_met: bool
+    progress: bool  # counts towards "N-" (partially meets the next level)
+
+
+@dataclass(frozen=True)
+class AggregationRule:
+    """How leaf levels add up: the minimum, or the minimum with a tolerance of k leaves that may
+    be one level lower (assessments/scoring.py)."""
+
+    rule: str = "minimum"  # or "minimum_with_tolerance"
+    tolerance: int = 0
+
+
+AGGREGATION_RULES = ("minimum", "minimum_with_tolerance")
 
 
 @dataclass(frozen=True)
@@ -153,10 +237,21 @@ class ModelDocument:
     code: str
     version: str
     name: LocalizedText
-    levels: tuple[LevelDefinition, ...]  # exactly levels 1..5, in order
+    levels: tuple[LevelDefinition, ...]  # levels 1..N in order (format 1: exactly 1..5)
     domains: tuple[DomainNode, ...]
     description: LocalizedText | None = None
     notice: LocalizedText | None = None
+    format: int = 1
+    layers: tuple[LocalizedText, ...] = ()  # names of the tree's layers, outermost first
+    standard: StandardReference | None = None
+    rating_scale: tuple[RatingValueDefinition, ...] = ()  # added to the default values
+    aggregation: AggregationRule = AggregationRule()
+    # What the author should look at but that does not refuse the file (gaps in levels).
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+
+    @property
+    def top_level(self) -> int:
+        return max(definition.level for definition in self.levels)
 
     def level_name(self, level: int) -> LocalizedText:
         return next(definition.name for definition in self.levels if definition.level == level)
@@ -172,12 +267,22 @@ class ModelDocument:
         return walk(self.domains)
 
     def all_items(self) -> Iterator[ItemNode]:
+        """Every item and sub-item, parents before children."""
         for domain in self.domains:
             yield from domain.all_items()
+
+    def all_leaves(self) -> Iterator[ItemNode]:
+        for domain in self.domains:
+            yield from domain.all_leaves()
 
     def all_requirements(self) -> Iterator[RequirementNode]:
         for item in self.all_items():
             yield from item.requirements
+
+    def all_evidence(self) -> Iterator[EvidenceNode]:
+        for item in self.all_items():
+            for cell in item.cells:
+                yield from cell.evidence
 
 
 # --- Loading ------------------------------------------------------------------------------------
@@ -213,6 +318,7 @@ class _Reading:
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.value_lines: dict[PathKey, int] = {}
         self.key_lines: dict[PathKey, int] = {}
         self.raw_scalars: dict[PathKey, str] = {}
@@ -222,6 +328,9 @@ class _Reading:
     def report(self, path: PathKey, message: str, *, at_key: bool = False) -> None:
         line = self.line_of_key(path) if at_key else self.line_of_value(path)
         self.problems.append(Problem(line, format_path(path), message))
+
+    def warn(self, path: PathKey, message: str) -> None:
+        self.warnings.append(Problem(self.line_of_key(path), format_path(path), message))
 
     def line_of_value(self, path: PathKey) -> int:
         """The line of the value at `path`, or of its nearest ancestor that has one."""
@@ -397,7 +506,22 @@ _TYPE_WORDS = {
     "object": "a mapping (key: value lines)",
     "array": "a list",
 }
-_LIST_ENTRY_WORDS = {"domains": "domain", "items": "capability item", "requirements": "requirement"}
+_LIST_ENTRY_WORDS = {
+    "domains": "domain",
+    "items": "capability item",
+    "requirements": "requirement",
+    "levels": "level",
+    "evidence": "expected evidence",
+    "layers": "layer name",
+    "tags": "tag",
+    "rating_scale": "rating value",
+}
+_LOCALIZED_TITLES = (
+    "Localized name",
+    "Localized text",
+    "Localized name (format 2)",
+    "Localized text (format 2)",
+)
 
 
 def _kind(value: Any) -> str:
@@ -418,7 +542,7 @@ def _kind(value: Any) -> str:
     return "a mapping"
 
 
-def _schema_problems(data: Any, reading: _Reading) -> None:
+def _schema_problems(data: Any, reading: _Reading, version: int) -> None:
     """Turn JSON Schema errors into problems in plain words, at the right path and line."""
     for error in _Validator(json_schema()).iter_errors(data):
         path: PathKey = tuple(error.absolute_path)
@@ -449,8 +573,17 @@ def _schema_problems(data: Any, reading: _Reading) -> None:
                 "a domain needs sub-domains ('domains') or capability items ('items'), or both",
                 at_key=True,
             )
+        elif keyword == "minProperties" and title in _LOCALIZED_TITLES:
+            reading.report(path, "needs an English (en) or a Chinese (zh) text, or both")
+        elif keyword == "const" and last == "format":
+            reading.report(path, f"the format is 1 or 2, not {instance!r}")
+        elif keyword == "enum":
+            allowed = ", ".join(map(str, error.validator_value))
+            reading.report(path, f"{instance!r} is not one of: {allowed}")
         elif keyword == "type":
-            if title in ("Localized name", "Localized text"):
+            if title in _LOCALIZED_TITLES and version == 2:
+                message = f"must be a mapping with 'en' and/or 'zh' texts, not {_kind(instance)}"
+            elif title in _LOCALIZED_TITLES:
                 message = f"must be a mapping with 'en' and 'zh' texts, not {_kind(instance)}"
             else:
                 expected = _TYPE_WORDS.get(error.validator_value, error.validator_value)
@@ -459,6 +592,12 @@ def _schema_problems(data: Any, reading: _Reading) -> None:
                 if error.validator_value == "string" and raw is not None and raw.strip():
                     message += f"; put it in quotes ('{raw}') so that YAML reads it as text"
             reading.report(path, message)
+        elif keyword == "pattern" and last in _LANGUAGES and version == 2:
+            reading.report(
+                path,
+                f"the {_LANGUAGES[last]} ({last}) text is empty; write it, or leave the key out "
+                "and give the text in the other language",
+            )
         elif keyword == "pattern" and last in _LANGUAGES:
             reading.report(
                 path,
@@ -474,6 +613,12 @@ def _schema_problems(data: Any, reading: _Reading) -> None:
             )
         elif keyword in ("minimum", "maximum") and title == "Level":
             reading.report(path, f"levels are 1 to 5, not {instance}")
+        elif keyword in ("minimum", "maximum") and title == "Level (format 2)":
+            reading.report(path, f"levels are 1 to {MAX_LEVELS}, not {instance}")
+        elif keyword in ("minItems", "maxItems") and path == ("levels",) and version == 2:
+            reading.report(
+                path, f"a model declares 2 to {MAX_LEVELS} levels, not {len(instance)}", at_key=True
+            )
         elif keyword in ("minItems", "maxItems") and path == ("levels",):
             continue  # _check_levels says precisely which levels are missing or repeated
         elif keyword == "minItems":
@@ -487,14 +632,17 @@ def _schema_problems(data: Any, reading: _Reading) -> None:
             reading.report(path, error.message)
 
 
-def _valid_level(entry: Any) -> int | None:
+def _valid_level(entry: Any, allowed: Any = LEVELS) -> int | None:
     level = entry.get("level") if isinstance(entry, dict) else None
-    return level if type(level) is int and level in LEVELS else None
+    return level if type(level) is int and level in allowed else None
 
 
-def _check_levels(data: dict[str, Any], reading: _Reading) -> None:
+def _check_levels(data: dict[str, Any], reading: _Reading, version: int) -> None:
     levels = data.get("levels")
     if not isinstance(levels, list):
+        return
+    if version == 2:
+        _check_levels_2(levels, reading)
         return
     found = [_valid_level(entry) for entry in levels]
     if None in found:
@@ -515,6 +663,28 @@ def _check_levels(data: dict[str, Any], reading: _Reading) -> None:
         )
 
 
+def _check_levels_2(levels: list[Any], reading: _Reading) -> None:
+    """Format 2: the declared levels are numbered 1 to N (2 <= N <= 10), each once."""
+    found = [_valid_level(entry, range(1, MAX_LEVELS + 1)) for entry in levels]
+    if None in found or not 2 <= len(levels) <= MAX_LEVELS:
+        return  # reported by the schema
+    expected = range(1, len(levels) + 1)
+    missing = [level for level in expected if level not in found]
+    repeated = sorted({level for level in found if found.count(level) > 1})
+    if missing or repeated:
+        details = "".join(
+            [
+                f"; missing: {', '.join(map(str, missing))}" if missing else "",
+                f"; listed more than once: {', '.join(map(str, repeated))}" if repeated else "",
+            ]
+        )
+        reading.report(
+            ("levels",),
+            f"levels must be numbered 1 to {len(levels)}, each exactly once{details}",
+            at_key=True,
+        )
+
+
 def _walk_domains(domains: Any, path: PathKey) -> Iterator[tuple[dict[str, Any], PathKey]]:
     if not isinstance(domains, list):
         return
@@ -531,7 +701,7 @@ def _entries(value: Any, path: PathKey) -> Iterator[tuple[dict[str, Any], PathKe
                 yield entry, (*path, index)
 
 
-def _check_tree(data: dict[str, Any], reading: _Reading) -> None:
+def _check_tree(data: dict[str, Any], reading: _Reading, version: int = 1) -> None:
     """Unique codes and contiguous requirement levels: what the schema cannot express."""
     first_use: dict[str, PathKey] = {}
 
@@ -550,6 +720,10 @@ def _check_tree(data: dict[str, Any], reading: _Reading) -> None:
         else:
             first_use[code] = path
 
+    if version == 2:
+        _claim_codes_2(data, claim)
+        _check_model_2(data, reading)
+        return
     for domain, domain_path in _walk_domains(data.get("domains"), ("domains",)):
         claim(domain, domain_path)
         for item, item_path in _entries(domain.get("items"), (*domain_path, "items")):
@@ -571,8 +745,188 @@ def _check_tree(data: dict[str, Any], reading: _Reading) -> None:
                 )
 
 
+DEFAULT_RATING_VALUES = ("met", "partially_met", "not_met", "not_applicable")
+
+
+def _check_model_2(data: dict[str, Any], reading: _Reading) -> None:
+    """Format 2: the rules between keys -- aggregation, rating scale, items and their cells."""
+    aggregation = data.get("aggregation")
+    if isinstance(aggregation, dict):
+        rule, tolerance = aggregation.get("rule"), aggregation.get("tolerance")
+        if rule == "minimum_with_tolerance" and tolerance is None:
+            reading.report(
+                ("aggregation", "tolerance"),
+                "the rule minimum_with_tolerance needs a tolerance: how many leaves may be one "
+                "level lower",
+                at_key=True,
+            )
+        elif rule == "minimum" and tolerance is not None:
+            reading.report(
+                ("aggregation", "tolerance"),
+                "a tolerance belongs to the rule minimum_with_tolerance, not minimum",
+                at_key=True,
+            )
+    seen_values: set[str] = set()
+    for entry, path in _entries(data.get("rating_scale"), ("rating_scale",)):
+        value = entry.get("value")
+        if not isinstance(value, str):
+            continue
+        if value in DEFAULT_RATING_VALUES:
+            reading.report(
+                (*path, "value"),
+                f"{value!r} is a default rating value already; a model adds values of its own",
+            )
+        elif value in seen_values:
+            reading.report((*path, "value"), f"the rating value {value!r} is listed twice")
+        seen_values.add(value)
+    levels = data.get("levels")
+    top = MAX_LEVELS
+    if isinstance(levels, list) and all(_valid_level(e, range(1, 11)) for e in levels):
+        top = len(levels)
+    for domain, domain_path in _walk_domains(data.get("domains"), ("domains",)):
+        for item, item_path in _entries(domain.get("items"), (*domain_path, "items")):
+            _check_item_2(item, item_path, top, reading)
+
+
+def _check_item_2(item: dict[str, Any], path: PathKey, top: int, reading: _Reading) -> None:
+    has_items, has_levels = "items" in item, "levels" in item
+    if has_items and has_levels:
+        reading.report(
+            path,
+            "an item has either sub-items ('items') or level cells ('levels'), not both; "
+            "ratings happen at the leaves",
+            at_key=True,
+        )
+    elif not has_items and not has_levels:
+        reading.report(
+            path,
+            "an item needs sub-items ('items') or, when it is rated itself, level cells ('levels')",
+            at_key=True,
+        )
+    for child, child_path in _entries(item.get("items"), (*path, "items")):
+        _check_item_2(child, child_path, top, reading)
+    cells = list(_entries(item.get("levels"), (*path, "levels")))
+    first_cell: dict[int, PathKey] = {}
+    with_requirements = []
+    for cell, cell_path in cells:
+        level = _valid_level(cell, range(1, MAX_LEVELS + 1))
+        if level is None:
+            continue
+        if level > top:
+            reading.report(
+                (*cell_path, "level"), f"the model declares levels 1 to {top}, not {level}"
+            )
+        elif level in first_cell:
+            reading.report(
+                (*cell_path, "level"),
+                f"level {level} is listed twice for this item (first at "
+                f"{format_path(first_cell[level])}); put everything of a level in one cell",
+            )
+        else:
+            first_cell[level] = cell_path
+        if cell.get("requirements"):
+            with_requirements.append(level)
+    if not has_levels or has_items or not cells:
+        return
+    if not with_requirements:
+        reading.warn(
+            (*path, "levels"),
+            "no level of this item has a requirement; it reaches every level without being "
+            "assessed",
+        )
+        return
+    if gaps := [n for n in range(1, max(with_requirements)) if n not in first_cell]:
+        reading.warn(
+            (*path, "levels"),
+            f"no cell for level {', '.join(map(str, gaps))} below the highest level with "
+            "requirements; such a level is satisfied without assessment (list the level, even "
+            "empty, if that is intended)",
+        )
+
+
+def _claim_codes_2(data: dict[str, Any], claim: Any) -> None:
+    def item_codes(item: dict[str, Any], path: PathKey) -> None:
+        claim(item, path)
+        for child, child_path in _entries(item.get("items"), (*path, "items")):
+            item_codes(child, child_path)
+        for cell, cell_path in _entries(item.get("levels"), (*path, "levels")):
+            for entry, entry_path in _entries(
+                cell.get("requirements"), (*cell_path, "requirements")
+            ):
+                claim(entry, entry_path)
+            for entry, entry_path in _entries(cell.get("evidence"), (*cell_path, "evidence")):
+                claim(entry, entry_path)
+
+    for domain, domain_path in _walk_domains(data.get("domains"), ("domains",)):
+        claim(domain, domain_path)
+        for item, item_path in _entries(domain.get("items"), (*domain_path, "items")):
+            item_codes(item, item_path)
+
+
 def _text(value: dict[str, str] | None) -> LocalizedText | None:
-    return None if value is None else LocalizedText(en=value["en"], zh=value["zh"])
+    return None if value is None else LocalizedText(en=value.get("en", ""), zh=value.get("zh", ""))
+
+
+def _build_item_2(data: dict[str, Any], path: PathKey) -> ItemNode:
+    requirements = []
+    cells = []
+    for index, cell in enumerate(data.get("levels", ())):
+        cell_path = (*path, "levels", index)
+        for number, requirement in enumerate(cell.get("requirements", ())):
+            requirements.append(
+                RequirementNode(
+                    code=requirement["code"],
+                    level=cell["level"],
+                    text=_text(requirement["text"]),
+                    path=format_path((*cell_path, "requirements", number)),
+                )
+            )
+        cells.append(
+            LevelCell(
+                level=cell["level"],
+                description=_text(cell.get("description")),
+                evidence=tuple(
+                    EvidenceNode(
+                        code=entry["code"],
+                        kind=entry["kind"],
+                        text=_text(entry["text"]),
+                        path=format_path((*cell_path, "evidence", number)),
+                    )
+                    for number, entry in enumerate(cell.get("evidence", ()))
+                ),
+                includes_lower_evidence=cell.get("includes_lower_evidence", False),
+                path=format_path(cell_path),
+            )
+        )
+    return ItemNode(
+        code=data["code"],
+        name=_text(data["name"]),
+        requirements=tuple(requirements),
+        description=_text(data.get("description")),
+        path=format_path(path),
+        items=tuple(
+            _build_item_2(child, (*path, "items", index))
+            for index, child in enumerate(data.get("items", ()))
+        ),
+        cells=tuple(cells),
+        tags=tuple(data.get("tags", ())),
+    )
+
+
+def _build_domain_2(data: dict[str, Any], path: PathKey) -> DomainNode:
+    return DomainNode(
+        code=data["code"],
+        name=_text(data["name"]),
+        domains=tuple(
+            _build_domain_2(child, (*path, "domains", index))
+            for index, child in enumerate(data.get("domains", ()))
+        ),
+        items=tuple(
+            _build_item_2(item, (*path, "items", index))
+            for index, item in enumerate(data.get("items", ()))
+        ),
+        path=format_path(path),
+    )
 
 
 def _build_domain(data: dict[str, Any], path: PathKey) -> DomainNode:
@@ -625,11 +979,14 @@ def load_model(source: str | bytes) -> ModelDocument:
     if not isinstance(data, dict):
         reading.report((), f"the file must hold a mapping with the model's keys, not {_kind(data)}")
         raise ModelFormatError(reading.problems)
-    _schema_problems(data, reading)
-    _check_levels(data, reading)
-    _check_tree(data, reading)
+    version = 2 if data.get("format") == 2 else 1
+    _schema_problems(data, reading, version)
+    _check_levels(data, reading, version)
+    _check_tree(data, reading, version)
     if reading.problems:
         raise ModelFormatError(reading.problems)
+    if version == 2:
+        return _build_document_2(data, tuple(sorted(reading.warnings)))
     return ModelDocument(
         code=data["code"],
         version=data["version"],
@@ -647,6 +1004,46 @@ def load_model(source: str | bytes) -> ModelDocument:
     )
 
 
+def _build_document_2(data: dict[str, Any], warnings: tuple[Problem, ...]) -> ModelDocument:
+    standard = data.get("standard")
+    aggregation = data.get("aggregation") or {}
+    return ModelDocument(
+        code=data["code"],
+        version=data["version"],
+        name=_text(data["name"]),
+        levels=tuple(
+            LevelDefinition(level=entry["level"], name=_text(entry["name"]))
+            for entry in sorted(data["levels"], key=lambda entry: entry["level"])
+        ),
+        domains=tuple(
+            _build_domain_2(domain, ("domains", index))
+            for index, domain in enumerate(data["domains"])
+        ),
+        description=_text(data.get("description")),
+        notice=_text(data.get("notice")),
+        format=2,
+        layers=tuple(_text(layer) for layer in data.get("layers", ())),
+        standard=(
+            None
+            if standard is None
+            else StandardReference(standard["identifier"], standard.get("status", ""))
+        ),
+        rating_scale=tuple(
+            RatingValueDefinition(
+                value=entry["value"],
+                name=_text(entry["name"]),
+                counts_as_met=entry["counts_as_met"],
+                progress=entry.get("progress", entry["counts_as_met"]),
+            )
+            for entry in data.get("rating_scale", ())
+        ),
+        aggregation=AggregationRule(
+            aggregation.get("rule", "minimum"), aggregation.get("tolerance", 0)
+        ),
+        warnings=warnings,
+    )
+
+
 # --- Writing ------------------------------------------------------------------------------------
 
 
@@ -660,7 +1057,40 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _text_data(text: LocalizedText) -> dict[str, str]:
-    return {"en": text.en, "zh": text.zh}
+    # Format 2 lets one language be missing (''); format 1 always has both.
+    return {key: value for key, value in (("en", text.en), ("zh", text.zh)) if value}
+
+
+def _item_data_2(item: ItemNode) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": item.code, "name": _text_data(item.name)}
+    if item.description is not None:
+        data["description"] = _text_data(item.description)
+    if item.tags:
+        data["tags"] = list(item.tags)
+    if item.items:
+        data["items"] = [_item_data_2(child) for child in item.items]
+        return data
+    cells = []
+    for cell in item.cells:
+        entry: dict[str, Any] = {"level": cell.level}
+        if cell.description is not None:
+            entry["description"] = _text_data(cell.description)
+        requirements = [
+            {"code": r.code, "text": _text_data(r.text)}
+            for r in item.requirements
+            if r.level == cell.level
+        ]
+        if requirements:
+            entry["requirements"] = requirements
+        if cell.evidence:
+            entry["evidence"] = [
+                {"code": e.code, "kind": e.kind, "text": _text_data(e.text)} for e in cell.evidence
+            ]
+        if cell.includes_lower_evidence:
+            entry["includes_lower_evidence"] = True
+        cells.append(entry)
+    data["levels"] = cells
+    return data
 
 
 def _item_data(item: ItemNode) -> dict[str, Any]:
@@ -673,12 +1103,13 @@ def _item_data(item: ItemNode) -> dict[str, Any]:
     return data
 
 
-def _domain_data(domain: DomainNode) -> dict[str, Any]:
+def _domain_data(domain: DomainNode, version: int = 1) -> dict[str, Any]:
     data: dict[str, Any] = {"code": domain.code, "name": _text_data(domain.name)}
     if domain.domains:
-        data["domains"] = [_domain_data(child) for child in domain.domains]
+        data["domains"] = [_domain_data(child, version) for child in domain.domains]
     if domain.items:
-        data["items"] = [_item_data(item) for item in domain.items]
+        item_data = _item_data_2 if version == 2 else _item_data
+        data["items"] = [item_data(item) for item in domain.items]
     return data
 
 
@@ -688,20 +1119,39 @@ def dump_model(doc: ModelDocument) -> str:
     Chinese is written as is (not escaped) and each text stays on one line, so exported files
     read and diff well. load_model(dump_model(doc)) == doc for every document load_model returns.
     """
-    data: dict[str, Any] = {
-        "code": doc.code,
-        "version": doc.version,
-        "name": _text_data(doc.name),
-    }
+    data: dict[str, Any] = {"format": 2} if doc.format == 2 else {}
+    data.update(code=doc.code, version=doc.version, name=_text_data(doc.name))
     if doc.description is not None:
         data["description"] = _text_data(doc.description)
     if doc.notice is not None:
         data["notice"] = _text_data(doc.notice)
+    if doc.format == 2:
+        if doc.standard is not None:
+            data["standard"] = {"identifier": doc.standard.identifier}
+            if doc.standard.status:
+                data["standard"]["status"] = doc.standard.status
+        if doc.layers:
+            data["layers"] = [_text_data(layer) for layer in doc.layers]
     data["levels"] = [
         {"level": definition.level, "name": _text_data(definition.name)}
         for definition in doc.levels
     ]
-    data["domains"] = [_domain_data(domain) for domain in doc.domains]
+    if doc.format == 2:
+        if doc.rating_scale:
+            data["rating_scale"] = [
+                {
+                    "value": value.value,
+                    "name": _text_data(value.name),
+                    "counts_as_met": value.counts_as_met,
+                    "progress": value.progress,
+                }
+                for value in doc.rating_scale
+            ]
+        if doc.aggregation != AggregationRule():
+            data["aggregation"] = {"rule": doc.aggregation.rule}
+            if doc.aggregation.rule == "minimum_with_tolerance":
+                data["aggregation"]["tolerance"] = doc.aggregation.tolerance
+    data["domains"] = [_domain_data(domain, doc.format) for domain in doc.domains]
     return yaml.dump(
         data,
         Dumper=_Dumper,

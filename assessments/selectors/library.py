@@ -1,10 +1,19 @@
-"""Reads of the model library: what a member may see, and a version's tree in three queries."""
+"""Reads of the model library: what a member may see, and a version's tree in five queries."""
 
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
-from assessments.models import CapabilityItem, Domain, LevelRequirement, MaturityModel, ModelVersion
+from assessments.models import (
+    CapabilityItem,
+    Domain,
+    ExpectedEvidence,
+    LevelCell,
+    LevelRequirement,
+    MaturityModel,
+    ModelVersion,
+)
+from assessments.scoring import ScaleValue
 from tenants.roles import Capability, has_capability
 
 
@@ -56,17 +65,59 @@ class RequirementNode:
 
 
 @dataclass
+class CellNode:
+    """A level of a leaf: its requirements, and (format 2) the cell's description and the
+    evidence expected."""
+
+    level: int
+    requirements: list = field(default_factory=list)
+    row: LevelCell | None = None
+    evidence: list = field(default_factory=list)
+
+    @property
+    def description(self):
+        return self.row.description if self.row is not None else ""
+
+
+@dataclass
 class ItemNode:
     pk: int
     code: str
     row: CapabilityItem
     requirements: list = field(default_factory=list)
+    items: list = field(default_factory=list)  # sub-items (format 2)
+    cells: dict = field(default_factory=dict)  # level -> LevelCell row (format 2)
+    evidence: dict = field(default_factory=dict)  # level -> [ExpectedEvidence rows]
+    depth: int = 0  # layer of the tree: the domain's depth + 1, + 1 per parent item
+
+    @property
+    def is_leaf(self):
+        return not self.items
 
     def requirements_by_level(self):
         levels = {}
         for requirement in self.requirements:
             levels.setdefault(requirement.level, []).append(requirement)
         return sorted(levels.items())
+
+    def level_cells(self):
+        """Every level that has requirements or a listed cell, in level order."""
+        levels = {requirement.level for requirement in self.requirements} | set(self.cells)
+        by_level = dict(self.requirements_by_level())
+        return [
+            CellNode(
+                level,
+                by_level.get(level, []),
+                self.cells.get(level),
+                self.evidence.get(level, []),
+            )
+            for level in sorted(levels)
+        ]
+
+    def all_items(self):
+        yield self
+        for child in self.items:
+            yield from child.all_items()
 
 
 @dataclass
@@ -79,7 +130,9 @@ class DomainNode:
     items: list = field(default_factory=list)
 
     def all_items(self):
-        yield from self.items
+        """Its items and their sub-items, then those of its sub-domains, parents first."""
+        for item in self.items:
+            yield from item.all_items()
         for child in self.domains:
             yield from child.all_items()
 
@@ -95,6 +148,22 @@ class VersionTree:
     items_by_pk: dict
     domains_by_pk: dict
 
+    # What scoring.score reads besides the tree (format 2; format-1 versions give the defaults).
+    @property
+    def top_level(self):
+        return self.version.top_level
+
+    @property
+    def aggregation(self):
+        return self.version.aggregation
+
+    @property
+    def rating_scale(self):
+        return tuple(
+            ScaleValue(v["value"], v["counts_as_met"], v["progress"])
+            for v in self.version.rating_scale
+        )
+
     def all_items(self):
         for domain in self.domains:
             yield from domain.all_items()
@@ -109,12 +178,14 @@ class VersionTree:
 
 
 def version_tree(version) -> VersionTree:
-    """The whole tree of a version from three queries, whatever its size."""
+    """The whole tree of a version from five queries, whatever its size."""
     domains = list(Domain.objects.filter(version=version).order_by("depth", "position"))
     items = list(CapabilityItem.objects.filter(version=version).order_by("position"))
     requirements = list(
         LevelRequirement.objects.filter(version=version).order_by("level", "position")
     )
+    cells = list(LevelCell.objects.filter(version=version).order_by("position"))
+    evidence = list(ExpectedEvidence.objects.filter(version=version).order_by("position"))
     domain_nodes = {d.pk: DomainNode(d.pk, d.code, d.depth, d) for d in domains}
     item_nodes = {i.pk: ItemNode(i.pk, i.code, i) for i in items}
     for requirement in requirements:
@@ -128,8 +199,22 @@ def version_tree(version) -> VersionTree:
                 requirement,
             )
         )
-    for item in items:
-        domain_nodes[item.domain_id].items.append(item_nodes[item.pk])
+    cell_level = {}
+    for cell in cells:
+        item_nodes[cell.item_id].cells[cell.level] = cell
+        cell_level[cell.pk] = (cell.item_id, cell.level)
+    for entry in evidence:
+        item_id, level = cell_level[entry.cell_id]
+        item_nodes[item_id].evidence.setdefault(level, []).append(entry)
+    for item in items:  # in position order: parents were inserted before their sub-items
+        node = item_nodes[item.pk]
+        if item.parent_id is None:
+            node.depth = domain_nodes[item.domain_id].depth + 1
+            domain_nodes[item.domain_id].items.append(node)
+        else:
+            parent = item_nodes[item.parent_id]
+            node.depth = parent.depth + 1
+            parent.items.append(node)
     roots = []
     for domain in domains:
         node = domain_nodes[domain.pk]

@@ -44,18 +44,47 @@ def engagement_score(engagement, tree=None) -> EngagementScore:
 
 @dataclass
 class ScoreRow:
-    kind: str  # "domain" or "item"
+    kind: str  # "domain", "group" (an item with sub-items) or "item" (a rated leaf)
     depth: int
     code: str
     name: str
     level: int | None
     pk: int | None = None
     finding: object = None
+    display: str = ""  # the level as shown: "3", or "3-" when part of level 3 is met
 
 
 def score_rows(score: EngagementScore, findings_by_item):
-    """Rows of the score table: domains with their levels, and their in-scope items."""
+    """Rows of the score table: domains with their levels, their in-scope items, and (format 2)
+    the items with sub-items above the in-scope leaves."""
     rows = []
+
+    def walk_item(item, depth):
+        if item.items:
+            group = score.result.parents.get(item.code)
+            if group is None or not any(c.code in score.scope_codes for c in item.all_items()):
+                return
+            rows.append(
+                ScoreRow(
+                    "group", depth, item.code, item.row.name, group.level, display=group.display
+                )
+            )
+            for child in item.items:
+                walk_item(child, depth + 1)
+        elif item.code in score.scope_codes:
+            leaf = score.result.items[item.code]
+            rows.append(
+                ScoreRow(
+                    "item",
+                    depth,
+                    item.code,
+                    item.row.name,
+                    leaf.level,
+                    item.pk,
+                    findings_by_item.get(item.pk),
+                    leaf.display,
+                )
+            )
 
     def walk(domains):
         for domain in domains:
@@ -67,21 +96,17 @@ def score_rows(score: EngagementScore, findings_by_item):
             ):
                 continue
             rows.append(
-                ScoreRow("domain", domain.depth, domain.code, domain.row.name, domain_score.level)
+                ScoreRow(
+                    "domain",
+                    domain.depth,
+                    domain.code,
+                    domain.row.name,
+                    domain_score.level,
+                    display=domain_score.display,
+                )
             )
             for item in domain.items:
-                if item.code in score.scope_codes:
-                    rows.append(
-                        ScoreRow(
-                            "item",
-                            domain.depth + 1,
-                            item.code,
-                            item.row.name,
-                            score.result.items[item.code].level,
-                            item.pk,
-                            findings_by_item.get(item.pk),
-                        )
-                    )
+                walk_item(item, domain.depth + 1)
             walk(domain.domains)
 
     walk(score.tree.domains)

@@ -43,8 +43,9 @@ def record_review(*, engagement, by, outcome, comments=""):
 def record_decision(*, engagement, by, outcome, reasons, level=None):
     """The certification officer grants certification at a level, or refuses it, with reasons.
 
-    A major nonconformity still open blocks the decision; a level is at most the overall level
-    the findings reach.
+    A major nonconformity still open blocks the decision; a level is one the model declares and
+    at most the overall level the findings reach. A lower one may be granted, the reasons saying
+    why; the level computed is recorded beside it.
     """
     policy.require(by, Action.DECIDE, engagement)
     open_majors = workflow.open_major_nonconformities(engagement).count()
@@ -59,10 +60,13 @@ def record_decision(*, engagement, by, outcome, reasons, level=None):
         raise ValidationError({"outcome": _("Unknown outcome.")})
     if not (reasons or "").strip():
         raise ValidationError({"reasons": _("Give the reasons of the decision.")})
+    reached = engagement_score(engagement).overall or 0
     if outcome == Decision.Outcome.GRANTED:
-        reached = engagement_score(engagement).overall or 0
-        if level is None or not 1 <= int(level) <= 5:
-            raise ValidationError({"level": _("Choose the level granted (1 to 5).")})
+        top = engagement.model_version.top_level
+        if level is None or not 1 <= int(level) <= top:
+            raise ValidationError(
+                {"level": _("Choose the level granted (1 to %(top)d).") % {"top": top}}
+            )
         if int(level) > reached:
             raise ValidationError(
                 {
@@ -79,6 +83,7 @@ def record_decision(*, engagement, by, outcome, reasons, level=None):
         engagement=engagement,
         outcome=outcome,
         level=level,
+        computed_level=reached,
         reasons=reasons.strip(),
         decided_by=by.user,
     )
@@ -89,6 +94,10 @@ def record_decision(*, engagement, by, outcome, reasons, level=None):
         tenant=engagement.tenant,
         engagement=engagement,
         action="create",
-        changes={"outcome": [None, outcome], "level": [None, str(level or "")]},
+        changes={
+            "outcome": [None, outcome],
+            "level": [None, str(level or "")],
+            "computed_level": [None, str(reached)],
+        },
     )
     return decision

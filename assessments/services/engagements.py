@@ -17,7 +17,8 @@ from tenants.roles import Capability, has_capability, is_staff_role
 
 
 def _items_in_scope(version, domain_ids, item_ids):
-    """Chosen items plus every item beneath the chosen domains (at any depth)."""
+    """The leaf items (those that are rated) of the chosen items and beneath the chosen domains
+    and items, at any depth. Format-1 items are all leaves."""
     domains = {d.pk: d for d in Domain.objects.filter(version=version)}
     unknown = set(domain_ids) - set(domains)
     if unknown:
@@ -31,12 +32,26 @@ def _items_in_scope(version, domain_ids, item_ids):
         if pk not in chosen:
             chosen.add(pk)
             stack.extend(children.get(pk, ()))
-    items = CapabilityItem.objects.filter(version=version)
-    selected = set(items.filter(domain_id__in=chosen).values_list("pk", flat=True))
-    explicit = set(items.filter(pk__in=item_ids).values_list("pk", flat=True))
-    if set(item_ids) - explicit:
+    items = list(
+        CapabilityItem.objects.filter(version=version).values_list(
+            "pk", "domain_id", "parent_id", "is_leaf"
+        )
+    )
+    known = {pk for pk, _domain, _parent, _leaf in items}
+    if set(item_ids) - known:
         raise ValidationError({"scope_items": _("Unknown capability item for this model version.")})
-    selected |= explicit
+    sub_items = {}
+    for pk, _domain, parent, _leaf in items:
+        sub_items.setdefault(parent, []).append(pk)
+    picked, stack = set(), [pk for pk, domain, _p, _l in items if domain in chosen]
+    stack.extend(item_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in picked:
+            picked.add(pk)
+            stack.extend(sub_items.get(pk, ()))
+    leaves = {pk for pk, _domain, _parent, leaf in items if leaf}
+    selected = picked & leaves
     if not selected:
         raise ValidationError({"scope_items": _("Choose at least one part, domain or item.")})
     return selected
@@ -78,6 +93,7 @@ def create_engagement(
     scope_item_ids=(),
     planned_start=None,
     planned_end=None,
+    kind=Engagement.Kind.INITIAL,
 ):
     """A tenant admin opens an engagement for a client against a published model version.
 
@@ -89,8 +105,15 @@ def create_engagement(
         raise ValidationError({"organization": _("Choose an active client organization.")})
     if not model_version.is_published or model_version.tenant_id not in (None, tenant.pk):
         raise ValidationError({"model_version": _("Choose a published model version.")})
-    if not 1 <= int(target_level) <= 5:
-        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    if not 1 <= int(target_level) <= model_version.top_level:
+        raise ValidationError(
+            {
+                "target_level": _("The target level is 1 to %(top)s.")
+                % {"top": model_version.top_level}
+            }
+        )
+    if kind not in Engagement.Kind.values:
+        raise ValidationError({"kind": _("Unknown kind of engagement.")})
     _check_dates(planned_start, planned_end)
     domain_ids, item_ids = _resolve_codes(model_version, scope_codes)
     items = _items_in_scope(
@@ -101,6 +124,7 @@ def create_engagement(
     engagement = Engagement.objects.create(
         tenant=tenant,
         reference=f"{tenant.certificate_prefix}-E-{year}-{number:04d}",
+        kind=kind,
         title=title,
         organization=organization,
         model_version=model_version,
@@ -131,8 +155,11 @@ def update_engagement(*, engagement, by, **fields):
         for k, v in fields.items()
         if k in ("title", "target_level", "planned_start", "planned_end")
     }
-    if "target_level" in values and not 1 <= int(values["target_level"]) <= 5:
-        raise ValidationError({"target_level": _("The target level is 1 to 5.")})
+    top = engagement.model_version.top_level
+    if "target_level" in values and not 1 <= int(values["target_level"]) <= top:
+        raise ValidationError(
+            {"target_level": _("The target level is 1 to %(top)s.") % {"top": top}}
+        )
     _check_dates(
         values.get("planned_start", engagement.planned_start),
         values.get("planned_end", engagement.planned_end),
@@ -225,6 +252,9 @@ def assign(*, engagement, user, role, by):
                 % {"person": user, "org": engagement.organization, "reason": conflict.reason}
             }
         )
+    authorised = policy.authorised_for(user, role, engagement)
+    if not authorised:
+        raise ValidationError({"user": authorised.reason})
     existing = Assignment.objects.filter(engagement=engagement, user=user).first()
     if existing:
         independent = (Assignment.Role.REVIEWER, Assignment.Role.OFFICER)
@@ -274,8 +304,13 @@ def assign(*, engagement, user, role, by):
 @transaction.atomic
 def unassign(*, assignment, by):
     """Take a person off the engagement; their object permissions go at once."""
+    policy.require(by, Action.ASSIGN, assignment.engagement)
+    _remove_assignment(assignment, by=by)
+
+
+def _remove_assignment(assignment, *, by, reason=""):
+    """Revoke the object permissions, record the removal on the engagement, delete the row."""
     engagement = assignment.engagement
-    policy.require(by, Action.ASSIGN, engagement)
     perms.revoke_for_assignment(assignment)
     audit.record(
         verb="assignment.removed",
@@ -285,6 +320,7 @@ def unassign(*, assignment, by):
         engagement=engagement,
         action="delete",
         changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
+        data={"reason": reason} if reason else None,
     )
     assignment.delete()
 
@@ -359,17 +395,5 @@ def remove_assignments_of(*, membership, by, reason):
         assignments = assignments.filter(engagement__organization_id__in=conflicted)
     removed = list(assignments)
     for assignment in removed:
-        engagement = assignment.engagement
-        perms.revoke_for_assignment(assignment)
-        audit.record(
-            verb="assignment.removed",
-            obj=assignment,
-            actor=by,
-            tenant=engagement.tenant,
-            engagement=engagement,
-            action="delete",
-            changes={"user": [assignment.user.email, None], "role": [assignment.role, None]},
-            data={"reason": reason},
-        )
-        assignment.delete()
+        _remove_assignment(assignment, by=by, reason=reason)
     return removed

@@ -67,8 +67,9 @@ def record_finding(*, engagement, item, by, ratings, narrative="", evidence_ids=
     for current, _old, value, note in to_update:
         current.rating, current.note, current.rated_by = value, note, by.user
         current.rated_at = timezone.now()
+        current.version += 1  # a grid open elsewhere sees its save refused (services/ratings.py)
     RequirementRating.objects.bulk_update(
-        [u[0] for u in to_update], ["rating", "note", "rated_by", "rated_at"]
+        [u[0] for u in to_update], ["rating", "note", "rated_by", "rated_at", "version"]
     )
     for rating in to_create:
         audit.record(

@@ -1,7 +1,8 @@
 """The model library's use cases: import a YAML model, publish, export, compare, delete a draft.
 
 Imports are all-or-nothing (one transaction) and use bulk inserts: one INSERT per depth of the
-domain tree and one per batch of items and of requirements, whatever the model's size.
+domain tree, one per depth of sub-items, and one per batch of items, requirements, level cells and
+expected evidence, whatever the model's size.
 """
 
 from dataclasses import dataclass, field
@@ -12,20 +13,29 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.model_format import (
+    AggregationRule,
     DomainNode,
+    EvidenceNode,
     ItemNode,
+    LevelCell,
     LevelDefinition,
     LocalizedText,
     ModelDocument,
+    RatingValueDefinition,
     RequirementNode,
+    StandardReference,
     dump_model,
 )
 from assessments.models import (
     CapabilityItem,
     Domain,
+    ExpectedEvidence,
     LevelRequirement,
     MaturityModel,
     ModelVersion,
+)
+from assessments.models import (
+    LevelCell as LevelCellRow,
 )
 from assessments.selectors.library import may_manage_models
 from portal import audit
@@ -105,6 +115,22 @@ def import_model_document(*, document: ModelDocument, tenant=None, by=None) -> M
         levels=[
             {"level": d.level, "name_en": d.name.en, "name_zh": d.name.zh} for d in document.levels
         ],
+        format=document.format,
+        layers=[{"en": layer.en, "zh": layer.zh} for layer in document.layers],
+        rating_scale=[
+            {
+                "value": v.value,
+                "name_en": v.name.en,
+                "name_zh": v.name.zh,
+                "counts_as_met": v.counts_as_met,
+                "progress": v.progress,
+            }
+            for v in document.rating_scale
+        ],
+        aggregation_rule=document.aggregation.rule,
+        aggregation_tolerance=document.aggregation.tolerance,
+        standard_identifier=document.standard.identifier if document.standard else "",
+        standard_status=document.standard.status if document.standard else "",
     )
     _insert_tree(version, document)
     if tenant is not None:
@@ -120,11 +146,12 @@ def import_model_document(*, document: ModelDocument, tenant=None, by=None) -> M
 
 
 def _insert_tree(version, document):
-    """Bulk-insert the domains (one INSERT per depth), items and requirements (in batches)."""
+    """Bulk-insert the domains (one INSERT per depth), items (one per depth of sub-items),
+    requirements, level cells and expected evidence (in batches)."""
     position = 0
     level_nodes = [(node, None) for node in document.domains]
     depth = 0
-    item_rows, item_nodes = [], []
+    pending_items = []  # (item node, domain row, parent item row) of the next depth of items
     while level_nodes:
         rows = []
         for node, parent in level_nodes:
@@ -144,26 +171,38 @@ def _insert_tree(version, document):
         next_level = []
         for (node, _parent), row in zip(level_nodes, rows, strict=True):
             next_level.extend((child, row) for child in node.domains)
-            for item in node.items:
-                position += 1
-                item_rows.append(
-                    CapabilityItem(
-                        version=version,
-                        domain=row,
-                        code=item.code,
-                        name_en=item.name.en,
-                        name_zh=item.name.zh,
-                        description_en=item.description.en if item.description else "",
-                        description_zh=item.description.zh if item.description else "",
-                        position=position,
-                    )
-                )
-                item_nodes.append(item)
+            pending_items.extend((item, row, None) for item in node.items)
         level_nodes = next_level
         depth += 1
-    CapabilityItem.objects.bulk_create(item_rows, batch_size=BATCH_SIZE)
-    requirement_rows = []
-    for item_row, item in zip(item_rows, item_nodes, strict=True):
+    leaves = []  # (item node, item row)
+    while pending_items:
+        rows = []
+        for item, domain_row, parent_row in pending_items:
+            position += 1
+            rows.append(
+                CapabilityItem(
+                    version=version,
+                    domain=domain_row,
+                    parent=parent_row,
+                    is_leaf=item.is_leaf,
+                    code=item.code,
+                    name_en=item.name.en,
+                    name_zh=item.name.zh,
+                    description_en=item.description.en if item.description else "",
+                    description_zh=item.description.zh if item.description else "",
+                    tags=list(item.tags),
+                    position=position,
+                )
+            )
+        CapabilityItem.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        next_items = []
+        for (item, domain_row, _parent), row in zip(pending_items, rows, strict=True):
+            next_items.extend((child, domain_row, row) for child in item.items)
+            if item.is_leaf:
+                leaves.append((item, row))
+        pending_items = next_items
+    requirement_rows, cell_rows, cell_nodes = [], [], []
+    for item, item_row in leaves:
         for requirement in item.requirements:
             position += 1
             requirement_rows.append(
@@ -177,8 +216,39 @@ def _insert_tree(version, document):
                     position=position,
                 )
             )
+        for cell in item.cells:
+            position += 1
+            cell_rows.append(
+                LevelCellRow(
+                    version=version,
+                    item=item_row,
+                    level=cell.level,
+                    description_en=cell.description.en if cell.description else "",
+                    description_zh=cell.description.zh if cell.description else "",
+                    includes_lower_evidence=cell.includes_lower_evidence,
+                    position=position,
+                )
+            )
+            cell_nodes.append(cell)
     LevelRequirement.objects.bulk_create(requirement_rows, batch_size=BATCH_SIZE)
-    version.item_count = len(item_rows)
+    LevelCellRow.objects.bulk_create(cell_rows, batch_size=BATCH_SIZE)
+    evidence_rows = []
+    for cell, cell_row in zip(cell_nodes, cell_rows, strict=True):
+        for evidence in cell.evidence:
+            position += 1
+            evidence_rows.append(
+                ExpectedEvidence(
+                    version=version,
+                    cell=cell_row,
+                    code=evidence.code,
+                    kind=evidence.kind,
+                    text_en=evidence.text.en,
+                    text_zh=evidence.text.zh,
+                    position=position,
+                )
+            )
+    ExpectedEvidence.objects.bulk_create(evidence_rows, batch_size=BATCH_SIZE)
+    version.item_count = len(leaves)
     version.requirement_count = len(requirement_rows)
     version.save(update_fields=["item_count", "requirement_count"])
 
@@ -219,6 +289,8 @@ def delete_draft(*, version, by=None) -> None:
             action="delete",
         )
     LevelRequirement.objects.with_scopes_disabled().filter(version=version).delete()
+    ExpectedEvidence.objects.with_scopes_disabled().filter(version=version).delete()
+    LevelCellRow.objects.with_scopes_disabled().filter(version=version).delete()
     CapabilityItem.objects.with_scopes_disabled().filter(version=version).delete()
     Domain.objects.with_scopes_disabled().filter(version=version).delete()
     model = version.model
@@ -228,7 +300,8 @@ def delete_draft(*, version, by=None) -> None:
 
 
 def version_document(version) -> ModelDocument:
-    """The version as a ModelDocument, from three queries (domains, items, requirements)."""
+    """The version as a ModelDocument, from five queries (domains, items, requirements, level
+    cells, expected evidence)."""
     domains = list(
         Domain.objects.with_scopes_disabled().filter(version=version).order_by("depth", "position")
     )
@@ -237,6 +310,12 @@ def version_document(version) -> ModelDocument:
     )
     requirements = list(
         LevelRequirement.objects.with_scopes_disabled().filter(version=version).order_by("position")
+    )
+    cells = list(
+        LevelCellRow.objects.with_scopes_disabled().filter(version=version).order_by("position")
+    )
+    evidence = list(
+        ExpectedEvidence.objects.with_scopes_disabled().filter(version=version).order_by("position")
     )
 
     def text(en, zh):
@@ -247,16 +326,39 @@ def version_document(version) -> ModelDocument:
         requirements_of.setdefault(r.item_id, []).append(
             RequirementNode(code=r.code, level=r.level, text=LocalizedText(r.text_en, r.text_zh))
         )
-    items_of = {}
-    for i in items:
-        items_of.setdefault(i.domain_id, []).append(
-            ItemNode(
-                code=i.code,
-                name=LocalizedText(i.name_en, i.name_zh),
-                requirements=tuple(requirements_of.get(i.pk, ())),
-                description=text(i.description_en, i.description_zh),
+    evidence_of = {}
+    for e in evidence:
+        evidence_of.setdefault(e.cell_id, []).append(
+            EvidenceNode(e.code, e.kind, LocalizedText(e.text_en, e.text_zh))
+        )
+    cells_of = {}
+    for c in cells:
+        cells_of.setdefault(c.item_id, []).append(
+            LevelCell(
+                level=c.level,
+                description=text(c.description_en, c.description_zh),
+                evidence=tuple(evidence_of.get(c.pk, ())),
+                includes_lower_evidence=c.includes_lower_evidence,
             )
         )
+    children_items = {}
+    for i in items:
+        children_items.setdefault(i.parent_id, []).append(i)
+
+    def build_item(i):
+        return ItemNode(
+            code=i.code,
+            name=LocalizedText(i.name_en, i.name_zh),
+            requirements=tuple(requirements_of.get(i.pk, ())),
+            description=text(i.description_en, i.description_zh),
+            items=tuple(build_item(child) for child in children_items.get(i.pk, ())),
+            cells=tuple(cells_of.get(i.pk, ())),
+            tags=tuple(i.tags),
+        )
+
+    items_of = {}
+    for i in children_items.get(None, ()):
+        items_of.setdefault(i.domain_id, []).append(build_item(i))
     children_of = {}
     for d in domains:
         children_of.setdefault(d.parent_id, []).append(d)
@@ -281,6 +383,23 @@ def version_document(version) -> ModelDocument:
         domains=tuple(build(d) for d in children_of.get(None, ())),
         description=text(version.description_en, version.description_zh),
         notice=text(version.notice_en, version.notice_zh),
+        format=version.format,
+        layers=tuple(LocalizedText(x.get("en", ""), x.get("zh", "")) for x in version.layers),
+        standard=(
+            StandardReference(version.standard_identifier, version.standard_status)
+            if version.standard_identifier
+            else None
+        ),
+        rating_scale=tuple(
+            RatingValueDefinition(
+                v["value"],
+                LocalizedText(v["name_en"], v["name_zh"]),
+                v["counts_as_met"],
+                v["progress"],
+            )
+            for v in version.rating_scale
+        ),
+        aggregation=AggregationRule(version.aggregation_rule, version.aggregation_tolerance),
     )
 
 
@@ -305,10 +424,17 @@ def compare_versions(old: ModelVersion, new: ModelVersion) -> list[Change]:
     changes = []
 
     def items_by_code(doc):
+        """Every item and sub-item with the code of what it sits in (domain or parent item)."""
         located = {}
+
+        def walk(item, container):
+            located[item.code] = (item, container)
+            for child in item.items:
+                walk(child, item.code)
+
         for domain in doc.all_domains():
             for item in domain.items:
-                located[item.code] = (item, domain.code)
+                walk(item, domain.code)
         return located
 
     old_items, new_items = items_by_code(before), items_by_code(after)
@@ -325,6 +451,8 @@ def compare_versions(old: ModelVersion, new: ModelVersion) -> list[Change]:
                     ("name", o.name != n.name),
                     ("domain", od != nd),
                     ("description", o.description != n.description),
+                    ("levels", o.cells != n.cells),
+                    ("tags", o.tags != n.tags),
                 )
                 if differs
             ]

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from assessments.views import grid
 from assessments.views import work as views
 
 E = "engagements/<int:engagement_id>/"
@@ -20,6 +21,7 @@ urlpatterns = [
         name="evidence_new_version",
     ),
     path(E + "items/<int:item_id>/finding/", views.finding_edit, name="finding_edit"),
+    path(E + "grid/", grid.grid, name="rating_grid"),
     path(E + "nonconformities/new/", views.nonconformity_create, name="nonconformity_create"),
     path(
         E + "nonconformities/<int:nonconformity_id>/",

@@ -62,6 +62,7 @@ def engagement_create(request):
                 scope_codes=form.scope_codes(),
                 planned_start=data["planned_start"],
                 planned_end=data["planned_end"],
+                kind=data["kind"],
             )
         except ValidationError as error:
             form.add_error(None, error)

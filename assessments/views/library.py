@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assessments.forms.library import ModelUploadForm
-from assessments.model_format import ModelFormatError, load_model
+from assessments.model_format import ModelFormatError, read_model_file
 from assessments.selectors import library as selectors
 from assessments.services import library as services
 from portal.errors import Conflict
@@ -36,6 +36,7 @@ def version_detail(request, version_id):
             "version": version,
             "tree": tree,
             "level_names": version.level_names(),
+            "layer_names": dict(enumerate(version.layer_names())),
             "others": others.exclude(pk=version.pk),
         },
     )
@@ -90,7 +91,7 @@ def model_upload(request):
     problems = []
     if request.method == "POST" and form.is_valid():
         try:
-            document = load_model(form.cleaned_data["file"].read())
+            document = read_model_file(form.cleaned_data["file"].read())
             version = services.import_model_document(
                 document=document, tenant=request.tenant, by=request.membership
             )
@@ -107,6 +108,12 @@ def model_upload(request):
             messages.success(
                 request, _("Draft version uploaded. Check it, then publish it to use it.")
             )
+            for warning in document.warnings:
+                messages.warning(
+                    request,
+                    _("Warning, line %(line)d, %(path)s: %(message)s")
+                    % {"line": warning.line, "path": warning.path, "message": warning.message},
+                )
             return redirect("assessments:version_detail", request.tenant.slug, version.pk)
     return render(
         request, "assessments/library/model_upload.html", {"form": form, "problems": problems}

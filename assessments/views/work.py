@@ -317,7 +317,11 @@ def decision_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     _require_who(request, Action.DECIDE, engagement)
     score = engagement_score(engagement)
-    form = DecisionForm(submitted(request), initial={"level": score.overall or None})
+    form = DecisionForm(
+        submitted(request),
+        initial={"level": score.overall or None},
+        version=engagement.model_version,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             decisions.record_decision(

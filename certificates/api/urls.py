@@ -7,5 +7,6 @@ from certificates.api import views
 router = SimpleRouter()
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("reports", views.ReportViewSet, basename="report")
+router.register("programme", views.ProgrammeVisitViewSet, basename="programme-visit")
 
 urlpatterns = router.urls

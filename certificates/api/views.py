@@ -19,7 +19,8 @@ from rest_framework.response import Response
 
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from certificates import selectors, services, verification
-from certificates.models import Certificate, Report
+from certificates.models import Certificate, ProgrammeVisit, Report
+from certificates.services import programme
 from portal.addresses import ClientAddressRateThrottle
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
@@ -39,10 +40,14 @@ class CertificateSerializer(serializers.ModelSerializer):
             "level_name_en",
             "level_name_zh",
             "scope",
+            "base_number",
+            "revision",
+            "original_issued_on",
             "issued_on",
             "expires_on",
             "status",
             "status_reason",
+            "suspended_until",
             "status_changed_at",
             "sha256",
             "signer_fingerprint",
@@ -72,12 +77,26 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class SuspendSerializer(ReasonSerializer):
+    deadline = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="The day the suspension ends at the latest (default: the body's longest).",
+    )
+
+
 def _organizations(request):
     from tenants.selectors import organizations_visible_to
 
     if request is None:
         return Certificate.objects.none()
     return organizations_visible_to(request.membership)
+
+
+def _visible_certificates(request):
+    if request is None:
+        return Certificate.objects.none()
+    return selectors.certificates_visible_to(request.membership)
 
 
 # Foreign-key filters resolve their choices per request, inside the tenant scope and the
@@ -151,10 +170,25 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         )
         return Response(self.get_serializer(certificate).data)
 
-    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @extend_schema(request=SuspendSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request, pk=None):
-        return self._change(request, services.suspend)
+        certificate = self.get_object()
+        payload = SuspendSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        certificate = services.suspend(
+            certificate=certificate,
+            by=request.membership,
+            reason=payload.validated_data["reason"],
+            deadline=payload.validated_data.get("deadline"),
+        )
+        return Response(self.get_serializer(certificate).data)
+
+    @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"], url_path="request-suspension")
+    def request_suspension(self, request, pk=None):
+        """The certified organization's administrator asks for a suspension (at once)."""
+        return self._change(request, services.request_suspension)
 
     @extend_schema(request=ReasonSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
@@ -170,6 +204,85 @@ class CertificateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def download(self, request, pk=None):
         certificate = self.get_object()
         return _pdf(certificate, f"{certificate.number}.pdf")
+
+
+class ProgrammeVisitSerializer(serializers.ModelSerializer):
+    certificate_number = serializers.CharField(source="certificate.number", read_only=True)
+    overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+
+    class Meta:
+        model = ProgrammeVisit
+        fields = [
+            "id",
+            "certificate",
+            "certificate_number",
+            "kind",
+            "sequence",
+            "due_on",
+            "opens_on",
+            "status",
+            "engagement",
+            "overdue",
+            "overdue_since",
+            "outcome",
+            "outcome_reason",
+            "concluded_at",
+        ]
+        read_only_fields = fields
+
+
+class ConcludeSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["maintain", "suspend", "reduce"])
+    reason = serializers.CharField(max_length=2000)
+    level = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=5)
+    domains = serializers.ListField(
+        child=serializers.CharField(max_length=60), required=False, default=list
+    )
+
+
+with scopes_disabled():
+
+    class ProgrammeVisitFilter(FilterSet):
+        certificate = ModelChoiceFilter(queryset=_visible_certificates)
+
+        class Meta:
+            model = ProgrammeVisit
+            fields = ["status", "kind", "certificate"]
+
+
+class ProgrammeVisitViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """The programme of each certificate you may see: surveillances and the recertification,
+    opened by the daily task. POST /programme/{id}/conclude/ ends a surveillance (the
+    certification officer, once its engagement has a decision): maintain, suspend or reduce."""
+
+    serializer_class = ProgrammeVisitSerializer
+    filterset_class = ProgrammeVisitFilter
+    ordering = ["due_on", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ProgrammeVisit.objects.none()
+        return selectors.visits_visible_to(self.request.membership)
+
+    @extend_schema(request=ConcludeSerializer, responses=ProgrammeVisitSerializer)
+    @action(detail=True, methods=["post"])
+    def conclude(self, request, pk=None):
+        visit = self.get_object()
+        payload = ConcludeSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        visit = programme.conclude(
+            visit=visit,
+            by=request.membership,
+            outcome=data["outcome"],
+            reason=data["reason"],
+            level=data.get("level"),
+            domains=data["domains"],
+        )
+        return Response(self.get_serializer(visit).data)
 
 
 class ReportSerializer(serializers.ModelSerializer):

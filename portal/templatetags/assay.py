@@ -10,7 +10,7 @@ register = template.Library()
 
 @register.simple_tag
 def localized(obj, field):
-    """`{% localized item "name" %}`: the Chinese text in Chinese, else the English one."""
+    """`{% localized item "name" %}`: the text in the active language, else the other one."""
     return localized_text(obj, field)
 
 

@@ -6,7 +6,12 @@ from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
 from knox.auth import TokenAuthentication
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.decorators import (
+    action,
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -20,7 +25,7 @@ from tenants.api.serializers import (
     MyMembershipSerializer,
     OrganizationSerializer,
 )
-from tenants.models import Membership, Organization
+from tenants.models import Authorisation, Membership, Organization, User
 
 # django-filter inspects the default manager when a FilterSet class is made, at import time and
 # outside any tenant scope; foreign-key filters get per-request (scoped) querysets instead.
@@ -71,6 +76,93 @@ class OrganizationViewSet(
             by=self.request.membership,
             **serializer.validated_data,
         )
+
+
+class AuthorisationSerializer(serializers.ModelSerializer):
+    user = serializers.SlugRelatedField(slug_field="email", queryset=User.objects.none())
+
+    class Meta:
+        model = Authorisation
+        fields = [
+            "id",
+            "user",
+            "role",
+            "model_code",
+            "part_code",
+            "qualification",
+            "valid_from",
+            "valid_until",
+            "is_active",
+            "granted_at",
+        ]
+        read_only_fields = ["id", "is_active", "granted_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and getattr(request, "tenant", None) is not None:
+            self.fields["user"].queryset = User.objects.filter(
+                memberships__tenant=request.tenant, memberships__is_active=True
+            )
+
+
+with scopes_disabled():
+
+    class AuthorisationFilter(FilterSet):
+        class Meta:
+            model = Authorisation
+            fields = ["role", "model_code", "part_code", "is_active"]
+
+
+class AuthorisationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Competence and authorisation: who may act as assessor, lead, reviewer or officer for a
+    model (or one part), with validity dates. Staff read them; tenant admins record and revoke
+    (POST /authorisations/{id}/revoke/). Once a body records any, assignment requires one."""
+
+    serializer_class = AuthorisationSerializer
+    filterset_class = AuthorisationFilter
+    search_fields = ["user__email", "model_code", "qualification"]
+    ordering = ["user__email", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Authorisation.objects.none()
+        return selectors.authorisations_visible_to(self.request.membership)
+
+    def create(self, request, *args, **kwargs):
+        from tenants.access import require_capability
+        from tenants.roles import Capability
+
+        require_capability(request.membership, Capability.MANAGE_MEMBERSHIPS)  # 403 before 400
+        return super().create(request, *args, **kwargs)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = services.grant_authorisation(
+            tenant=self.request.tenant,
+            by=self.request.membership,
+            user=data["user"],
+            role=data["role"],
+            model_code=data["model_code"],
+            part_code=data.get("part_code", ""),
+            valid_from=data["valid_from"],
+            valid_until=data.get("valid_until"),
+            qualification=data.get("qualification", ""),
+        )
+
+    @extend_schema(request=None, responses=AuthorisationSerializer)
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        authorisation = services.revoke_authorisation(
+            authorisation=self.get_object(), by=request.membership
+        )
+        return Response(self.get_serializer(authorisation).data)
 
 
 class MembershipViewSet(

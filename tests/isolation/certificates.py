@@ -29,7 +29,31 @@ MAKERS = {
     "certificates:report_download/engagement_id": _pk("b_certified_engagement"),
     **{
         f"api:certificate-{name}/pk": _pk("b_certificate")
-        for name in ("detail", "suspend", "reinstate", "withdraw", "download")
+        for name in (
+            "detail",
+            "suspend",
+            "reinstate",
+            "withdraw",
+            "download",
+            "request-suspension",
+        )
     },
     **{f"api:report-{name}/pk": _pk("b_report") for name in ("detail", "download")},
 }
+
+
+def _visit(world):
+    from django_scopes import scopes_disabled
+
+    from certificates.models import ProgrammeVisit
+
+    with scopes_disabled():
+        return ProgrammeVisit.objects.filter(certificate=world["b_certificate"]).first().pk
+
+
+MAKERS.update(
+    {
+        "visit_id": _visit,
+        **{f"api:programme-visit-{name}/pk": _visit for name in ("detail", "conclude")},
+    }
+)

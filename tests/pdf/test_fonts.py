@@ -3,7 +3,6 @@
 import io
 import shutil
 import subprocess
-import time
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -42,12 +41,10 @@ def poppler(tool, pdf, tmp_path, *options):
 def test_building_the_cache_again_changes_nothing(font_dir):
     before = {path.name: path.stat().st_mtime_ns for path in font_dir.iterdir()}
 
-    start = time.perf_counter()
     fonts = build_font_cache(font_dir)
-    elapsed = time.perf_counter() - start
 
+    # Nothing rewritten (how long it takes is a benchmark's business, not a test's).
     assert {path.name: path.stat().st_mtime_ns for path in font_dir.iterdir()} == before
-    assert elapsed < 0.5
     assert {(face.family, face.weight) for face in fonts.faces} >= {
         (LATIN_FAMILY, 400),
         (LATIN_FAMILY, 700),

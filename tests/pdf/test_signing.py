@@ -1,33 +1,47 @@
 """PAdES signatures that pyHanko and poppler's pdfsig both accept, and both reject once touched."""
 
+import datetime as dt
 import hashlib
 import io
 import shutil
+import socket
 import subprocess
+import threading
+import time
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
+from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import ValidationContext
 from weasyprint import HTML
 
+from certificates.pdf.dev_tsa import make_server
 from certificates.pdf.fetcher import AssayURLFetcher
 from certificates.pdf.signing import (
     DEV_CA_NAME,
     SigningError,
+    TimestampUnavailable,
+    dev_timestamper,
     fingerprint,
     generate_dev_ca_and_signer,
     load_signer,
     sign_pdf,
     signer_fingerprint,
     validate_pdf,
+    write_dev_crl,
 )
 
 TENANT = "Example Assessment Services Ltd."
+SHORT_LIFE_S = 4
 
 
 @pytest.fixture(scope="module")
@@ -41,15 +55,55 @@ def unsigned_pdf():
     return HTML(string=html, url_fetcher=AssayURLFetcher(None)).write_pdf()
 
 
-@pytest.fixture(scope="module")
-def signed_pdf(credentials, unsigned_pdf):
+def sign_long_term(pdf, credentials, **options):
+    """PAdES B-LTA with pyHanko's in-process TSA and the development CA's CRL."""
+    ca_dir = credentials.ca_cert_path.parent
     return sign_pdf(
-        unsigned_pdf,
+        pdf,
         pkcs12_path=credentials.pkcs12_path,
         passphrase=credentials.passphrase,
-        reason="Certificate EAS-2025-000123",
-        location="Beijing",
+        timestamper=dev_timestamper(ca_dir),
+        crls=[write_dev_crl(ca_dir)],
+        **options,
     )
+
+
+@pytest.fixture(scope="module")
+def signed_pdf(credentials, unsigned_pdf):
+    return sign_long_term(
+        unsigned_pdf, credentials, reason="Certificate EAS-2025-000123", location="Beijing"
+    )
+
+
+@pytest.fixture(scope="module")
+def short_lived(credentials):
+    """A signer of the same CA whose certificate lives a few seconds."""
+    return generate_dev_ca_and_signer(
+        credentials.ca_cert_path.parent,
+        tenant_name="Short-lived signer",
+        validity=dt.timedelta(seconds=SHORT_LIFE_S),
+    )
+
+
+@pytest.fixture(scope="module")
+def signed_by_expired_signer(short_lived, unsigned_pdf):
+    """A PDF signed by `short_lived`, returned once that signer's certificate has expired."""
+    signed = sign_long_term(unsigned_pdf, short_lived)
+    expiry = _signer_cert(short_lived).not_valid_after_utc
+    time.sleep(max(0.0, (expiry - dt.datetime.now(dt.UTC)).total_seconds()) + 1.5)
+    return signed
+
+
+def _signer_cert(credentials):
+    _, cert, _ = pkcs12.load_key_and_certificates(
+        credentials.pkcs12_path.read_bytes(), credentials.passphrase.encode()
+    )
+    return cert
+
+
+def pdfsig_sections(report):
+    """pdfsig's report cut into one text per signature, in file order."""
+    return report.split("Signature #")[1:]
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +121,7 @@ def nss_db(tmp_path_factory, credentials):
             "-n",
             "ca",
             "-t",
-            "CT,C,C",
+            ",C,",  # trusted to issue signing certificates: the README's command
             "-i",
             str(credentials.ca_cert_path),
             "-d",
@@ -114,12 +168,18 @@ def test_signer_key_is_p256_with_non_repudiation(credentials):
     assert [c.subject for c in chain] == [cert.issuer]
 
 
-def test_pdfsig_says_the_signature_is_valid(signed_pdf, tmp_path):
-    report = pdfsig(signed_pdf, tmp_path)
+def test_pdfsig_says_the_signature_is_valid_and_the_document_timestamp_covers_the_file(
+    signed_pdf, tmp_path
+):
+    signature, document_timestamp = pdfsig_sections(pdfsig(signed_pdf, tmp_path))
 
-    assert "Signature is Valid." in report
-    assert "Total document signed" in report
-    assert "ETSI.CAdES.detached" in report
+    assert "Signature is Valid." in signature
+    assert "ETSI.CAdES.detached" in signature
+    # The DSS and the document timestamp come after the signature: the last revision, the
+    # document timestamp, is the one that covers the whole file.
+    assert "Not total document signed" in signature
+    assert "Total document signed" in document_timestamp.replace("Not total", "")
+    assert "Assay DEVELOPMENT timestamp authority" in document_timestamp
 
 
 def test_pdfsig_trusts_it_given_the_development_ca(signed_pdf, nss_db, tmp_path):
@@ -127,6 +187,14 @@ def test_pdfsig_trusts_it_given_the_development_ca(signed_pdf, nss_db, tmp_path)
 
     assert "Signature is Valid." in report
     assert "Certificate is Trusted." in report
+
+
+def test_it_is_a_certification_signature_allowing_no_changes(signed_pdf):
+    reader = PdfFileReader(io.BytesIO(signed_pdf))
+    signature = reader.embedded_signatures[0]
+
+    assert signature.docmdp_level == MDPPerm.NO_CHANGES
+    assert "/DocMDP" in reader.root["/Perms"]
 
 
 def test_pyhanko_finds_it_valid_and_trusted(signed_pdf, credentials):
@@ -158,6 +226,134 @@ def test_content_appended_after_signing_is_reported(signed_pdf, credentials):
 
     assert not result.ok
     assert not result.covers_whole_file
+
+
+def test_it_is_pades_b_lta(signed_pdf):
+    reader = PdfFileReader(io.BytesIO(signed_pdf))
+    signature, document_timestamp = reader.embedded_signatures
+    unsigned = [a["type"].native for a in signature.signer_info["unsigned_attrs"]]
+    dss = reader.root["/DSS"]
+
+    assert "signature_time_stamp_token" in unsigned  # B-T
+    assert len(dss["/CRLs"]) >= 1 and len(dss["/Certs"]) >= 2  # B-LT: revocation data, chain
+    assert document_timestamp.sig_object_type == "/DocTimeStamp"  # B-LTA
+
+
+def test_pyhanko_validates_it_at_the_time_of_its_timestamp(signed_pdf, credentials):
+    result = validate_pdf(signed_pdf, trust_roots=[credentials.ca_cert_path])
+
+    assert result.ok, result.error
+    assert result.long_term
+    assert result.timestamp_time is not None
+    assert result.validated_at == result.timestamp_time
+
+
+def test_with_the_clock_past_a_two_day_signer_it_still_validates(credentials, unsigned_pdf):
+    two_days = generate_dev_ca_and_signer(
+        credentials.ca_cert_path.parent,
+        tenant_name="Two-day signer",
+        validity=dt.timedelta(days=2),
+    )
+    signed = sign_long_term(unsigned_pdf, two_days)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=3)
+    ca = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    plain = validate_pdf_signature(
+        ca,
+        ValidationContext(
+            trust_roots=[load_cert_from_pemder(credentials.ca_cert_path)],
+            allow_fetching=False,
+            moment=later,
+        ),
+    )
+
+    result = validate_pdf(signed, trust_roots=[credentials.ca_cert_path], moment=later)
+
+    assert not plain.trusted  # the clock is past the signer's expiry for pyHanko too
+    assert result.ok, result.error
+    assert result.validated_at < _signer_cert(two_days).not_valid_after_utc < later
+
+
+def test_after_the_signer_expired_pyhanko_still_validates_it(
+    signed_by_expired_signer, short_lived, credentials
+):
+    expired = _signer_cert(short_lived).not_valid_after_utc
+    signature = PdfFileReader(io.BytesIO(signed_by_expired_signer)).embedded_signatures[0]
+    plain = validate_pdf_signature(
+        signature,
+        ValidationContext(
+            trust_roots=[load_cert_from_pemder(credentials.ca_cert_path)], allow_fetching=False
+        ),
+    )
+
+    result = validate_pdf(signed_by_expired_signer, trust_roots=[credentials.ca_cert_path])
+
+    assert dt.datetime.now(dt.UTC) > expired
+    assert not plain.trusted  # checked today, the signer's certificate has expired
+    assert result.ok, result.error
+    assert result.validated_at < expired
+
+
+def test_after_the_signer_expired_pdfsig_still_says_valid(
+    signed_by_expired_signer, nss_db, tmp_path
+):
+    """pdfsig checks the certificate today and has no option for another time: it reports the
+    expiry, while the signature itself and the document timestamp are there and cover it."""
+    signature, document_timestamp = pdfsig_sections(
+        pdfsig(signed_by_expired_signer, tmp_path, "-nssdir", nss_db)
+    )
+
+    assert "Signature is Valid." in signature
+    assert "Certificate has Expired" in signature
+    assert "Total document signed" in document_timestamp.replace("Not total", "")
+
+
+def test_signing_through_the_development_tsa_over_http(credentials, unsigned_pdf):
+    ca_dir = credentials.ca_cert_path.parent
+    server = make_server(ca_dir)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        signed = sign_pdf(
+            unsigned_pdf,
+            pkcs12_path=credentials.pkcs12_path,
+            passphrase=credentials.passphrase,
+            timestamp_url=f"http://127.0.0.1:{server.server_address[1]}/",
+            crls=[ca_dir / "dev-ca.crl"],
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    result = validate_pdf(signed, trust_roots=[credentials.ca_cert_path])
+    assert result.ok and result.long_term, result.error
+
+
+def test_a_timestamp_authority_that_does_not_answer_is_worth_retrying(credentials, unsigned_pdf):
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(TimestampUnavailable):
+        sign_pdf(
+            unsigned_pdf,
+            pkcs12_path=credentials.pkcs12_path,
+            passphrase=credentials.passphrase,
+            timestamp_url=f"http://127.0.0.1:{port}/",
+            crls=[write_dev_crl(credentials.ca_cert_path.parent)],
+        )
+
+
+def test_a_forged_revision_redrawing_the_page_is_not_ok(signed_pdf, credentials):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    overprint = generic.StreamObject(stream_data=b"BT /F1 48 Tf 100 100 Td (Level 5) Tj ET")
+    writer.add_stream_to_page(0, writer.add_object(overprint))
+    forged = io.BytesIO()
+    writer.write(forged)
+
+    result = validate_pdf(forged.getvalue(), trust_roots=[credentials.ca_cert_path])
+
+    assert result.intact and result.valid  # the signed revision itself is untouched
+    assert not result.covers_whole_file
+    assert not result.ok and "changed after it was signed" in result.error
 
 
 def test_another_ca_does_not_make_it_trusted(signed_pdf, tmp_path):
@@ -192,36 +388,11 @@ def test_a_wrong_passphrase_is_a_signing_error(credentials, unsigned_pdf):
         sign_pdf(unsigned_pdf, pkcs12_path=credentials.pkcs12_path, passphrase="wrong")
 
 
-def test_the_prebuilt_container_has_what_pyhanko_would_put_in_it(
-    credentials, unsigned_pdf, signed_pdf
-):
-    """The fast CMS path must not drift from pyHanko's own PAdES B-B signed attributes."""
-    fast = load_signer(credentials.pkcs12_path, credentials.passphrase)
-    plain = signers.SimpleSigner(
-        signing_cert=fast.signing_cert,
-        signing_key=fast.signing_key,
-        cert_registry=fast.cert_registry,
-    )
-    writer = IncrementalPdfFileWriter(io.BytesIO(unsigned_pdf))
-    metadata = signers.PdfSignatureMetadata(
-        field_name="AssaySignature", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
-    )
-    reference = signers.sign_pdf(writer, metadata, signer=plain).getvalue()
+def test_the_signer_is_pyhankos_own(credentials):
+    """No hand-assembled CMS: pyHanko's SimpleSigner builds the container (issue 12, item 6)."""
+    signer = load_signer(credentials.pkcs12_path, credentials.passphrase)
 
-    def signer_info(pdf):
-        signature = PdfFileReader(io.BytesIO(pdf)).embedded_signatures[0]
-        return signature.signer_info, signature.signed_data
-
-    ours, ours_data = signer_info(signed_pdf)
-    theirs, theirs_data = signer_info(reference)
-    types = [attribute["type"].native for attribute in ours["signed_attrs"]]
-    assert types == [attribute["type"].native for attribute in theirs["signed_attrs"]]
-    assert ours["signed_attrs"][2].dump() == theirs["signed_attrs"][2].dump()
-    assert ours["sid"].dump() == theirs["sid"].dump()
-    assert ours["signature_algorithm"].dump() == theirs["signature_algorithm"].dump()
-    assert sorted(c.dump() for c in ours_data["certificates"]) == sorted(
-        c.dump() for c in theirs_data["certificates"]
-    )
+    assert type(signer) is signers.SimpleSigner
 
 
 def test_fingerprint_is_the_sha256_of_the_certificate(credentials):

@@ -8,7 +8,7 @@ worker left behind. The web request never renders a PDF.
 
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from assessments.models import Decision, Engagement
 from assessments.selectors.library import version_tree
 from certificates import policy
-from certificates.models import Certificate, CertificateEvent, Report
+from certificates.models import Certificate, CertificateEvent, ProgrammeVisit, Report
+from certificates.services import programme
 from portal import audit
 from portal.errors import Conflict
 from tenants.numbering import next_number
@@ -101,30 +102,38 @@ def _issue(*, engagement, by, supersede):
         raise Conflict(
             _("Only an engagement granted by the certification officer gets a certificate.")
         )
-    if supersede is not None and (
-        supersede.organization_id != engagement.organization_id
-        or supersede.status not in (Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
-    ):
-        raise ValidationError(
-            {
-                "supersede": _(
-                    "Only an active or suspended certificate of the same organization "
-                    "can be superseded."
-                )
-            }
-        )
+    predecessor = _predecessor(engagement, supersede)
     tenant = engagement.tenant
     today = timezone.localdate()
     version = engagement.model_version
     level_names = {e["level"]: e for e in version.levels}
     organization = engagement.organization
+    if predecessor is None:
+        # As long as any number of the year: the page is checked with the widest one.
+        number = f"{tenant.certificate_prefix}-{today.year}-99999"
+        base_number, revision, original = "", 0, today
+        expires_on = _add_years(today, tenant.certificate_validity_years)
+    else:
+        # A revision of the same registration (docs/architecture.md, "The certification cycle").
+        base_number = predecessor.base_number or predecessor.number
+        revision = predecessor.revision + 1
+        number = f"{base_number}-R{revision}"
+        original = predecessor.original_issued_on or predecessor.issued_on
+        if engagement.kind == Engagement.Kind.RECERTIFICATION:
+            expires_on = _add_years(
+                max(today, predecessor.expires_on), tenant.certificate_validity_years
+            )
+        else:
+            expires_on = predecessor.expires_on
     certificate = Certificate(
         tenant=tenant,
         engagement=engagement,
         organization=organization,
         model_version=version,
-        # As long as any number of the year: the page is checked with the widest one.
-        number=f"{tenant.certificate_prefix}-{today.year}-99999",
+        number=number,
+        base_number=base_number,
+        revision=revision,
+        original_issued_on=original,
         organization_name=organization.legal_name,
         organization_name_en=organization.english_name,
         organization_address=organization.address,
@@ -136,20 +145,22 @@ def _issue(*, engagement, by, supersede):
         level_name_zh=level_names.get(decision.level, {}).get("name_zh", ""),
         standard_identifier=version.standard_identifier,
         standard_status=version.standard_status,
-        # A re-issue carries the first certification date over and counts one revision more.
-        original_certified_on=(
-            (supersede.original_certified_on or supersede.issued_on) if supersede else today
-        ),
-        revision=supersede.revision + 1 if supersede else 0,
         issued_on=today,
-        expires_on=_add_years(today, tenant.certificate_validity_years),
-        supersedes=supersede,
+        expires_on=expires_on,
+        supersedes=supersede if predecessor is None else predecessor,
         issued_by=by.user,
     )
     _check_printable(certificate)  # before a number is used: refusing leaves no gap
-    number = next_number(tenant=tenant, sequence="certificate", year=today.year)
-    certificate.number = f"{tenant.certificate_prefix}-{today.year}-{number:05d}"
+    if predecessor is None:
+        sequence = next_number(tenant=tenant, sequence="certificate", year=today.year)
+        certificate.number = certificate.base_number = (
+            f"{tenant.certificate_prefix}-{today.year}-{sequence:05d}"
+        )
     certificate.save(force_insert=True)
+    if predecessor is None or engagement.kind == Engagement.Kind.RECERTIFICATION:
+        programme.plan(certificate, decided_on=timezone.localdate(decision.decided_at))
+    if engagement.kind == Engagement.Kind.RECERTIFICATION:
+        programme.finish_recertification(engagement=engagement, certificate=certificate)
     _event(certificate, to_status=Certificate.Status.ISSUING, by=by)
     audit.record(
         verb="certificate.issued",
@@ -194,7 +205,93 @@ def _check_printable(certificate):
         ) from None
 
 
-def _change_status(certificate, *, to, by, reason, allowed_from, verb):
+def _supersedable(certificate, engagement):
+    return certificate is not None and (
+        certificate.organization_id == engagement.organization_id
+        and certificate.status in (Certificate.Status.ACTIVE, Certificate.Status.SUSPENDED)
+    )
+
+
+def _predecessor(engagement, supersede):
+    """The certificate a recertification or scope change re-issues (a revision of it), or None
+    for a new registration. A recertification opened by the programme knows its certificate."""
+    if supersede is not None and not _supersedable(supersede, engagement):
+        raise ValidationError(
+            {
+                "supersede": _(
+                    "Only an active or suspended certificate of the same organization "
+                    "can be superseded."
+                )
+            }
+        )
+    if engagement.kind not in (Engagement.Kind.RECERTIFICATION, Engagement.Kind.SCOPE_CHANGE):
+        return None
+    if supersede is None:
+        visit = ProgrammeVisit.objects.filter(engagement=engagement).select_related("certificate")
+        visit = visit.first()
+        supersede = visit.certificate if visit else None
+    if not _supersedable(supersede, engagement):
+        raise ValidationError(
+            {
+                "supersede": _(
+                    "A recertification or scope change re-issues an active or suspended "
+                    "certificate of the organization: name it."
+                )
+            }
+        )
+    return supersede
+
+
+def reissue(*, certificate, engagement, by, level, scope, reason):
+    """Re-issue `certificate` reduced (a lower level or fewer domains) after a surveillance: a
+    revision of the same registration, same dates, on the surveillance engagement."""
+    from certificates import tasks
+
+    policy.require_manage(by, engagement)
+    level_names = {e["level"]: e for e in certificate.model_version.levels}
+    revision = certificate.revision + 1
+    base_number = certificate.base_number or certificate.number
+    new = Certificate.objects.create(
+        tenant=certificate.tenant,
+        engagement=engagement,
+        organization_id=certificate.organization_id,
+        model_version_id=certificate.model_version_id,
+        number=f"{base_number}-R{revision}",
+        base_number=base_number,
+        revision=revision,
+        original_issued_on=certificate.original_issued_on or certificate.issued_on,
+        organization_name=certificate.organization_name,
+        organization_name_en=certificate.organization_name_en,
+        organization_address=certificate.organization_address,
+        standard_identifier=certificate.standard_identifier,
+        standard_status=certificate.standard_status,
+        model_name_en=certificate.model_name_en,
+        model_name_zh=certificate.model_name_zh,
+        scope=scope,
+        level=level,
+        level_name_en=level_names.get(level, {}).get("name_en", ""),
+        level_name_zh=level_names.get(level, {}).get("name_zh", ""),
+        issued_on=timezone.localdate(),
+        expires_on=certificate.expires_on,
+        supersedes=certificate,
+        issued_by=by.user,
+    )
+    _event(new, to_status=Certificate.Status.ISSUING, by=by, reason=reason)
+    audit.record(
+        verb="certificate.reissued",
+        obj=new,
+        actor=by,
+        tenant=new.tenant,
+        engagement=engagement,
+        action="create",
+        changes={"number": [certificate.number, new.number], "level": [certificate.level, level]},
+        data={"reason": reason},
+    )
+    transaction.on_commit(lambda: tasks.render_certificate.delay(new.pk))
+    return new
+
+
+def _change_status(certificate, *, to, by, reason, allowed_from, verb, suspended_until=None):
     with transaction.atomic():
         certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if certificate.status not in allowed_from:
@@ -206,7 +303,10 @@ def _change_status(certificate, *, to, by, reason, allowed_from, verb):
         certificate.status = to
         certificate.status_reason = reason
         certificate.status_changed_at = timezone.now()
-        certificate.save(update_fields=["status", "status_reason", "status_changed_at"])
+        certificate.suspended_until = suspended_until
+        certificate.save(
+            update_fields=["status", "status_reason", "status_changed_at", "suspended_until"]
+        )
         _event(certificate, to_status=to, from_status=previous, by=by, reason=reason)
         audit.record(
             verb=f"certificate.{to}",
@@ -215,7 +315,15 @@ def _change_status(certificate, *, to, by, reason, allowed_from, verb):
             tenant=certificate.tenant,
             engagement=certificate.engagement,
             changes={"status": [previous, to]},
-            data={"reason": reason} if reason else None,
+            data={
+                k: v
+                for k, v in (
+                    ("reason", reason),
+                    ("until", suspended_until.isoformat() if suspended_until else None),
+                )
+                if v
+            }
+            or None,
         )
     return certificate
 
@@ -229,15 +337,60 @@ def _reason(reason):
     return reason
 
 
-def suspend(*, certificate, by, reason):
+def _deadline(certificate, deadline):
+    """The day a suspension ends at the latest: the body's longest suspension by default, never
+    later (docs/architecture.md, "The certification cycle")."""
+    today = timezone.localdate()
+    longest = programme.add_months(today, certificate.tenant.suspension_max_months)
+    if deadline in (None, ""):
+        return longest
+    if isinstance(deadline, str):
+        try:
+            deadline = datetime.date.fromisoformat(deadline)
+        except ValueError:
+            raise ValidationError({"deadline": _("Enter a date as YYYY-MM-DD.")}) from None
+    if deadline <= today or deadline > longest:
+        raise ValidationError(
+            {
+                "deadline": _("The deadline is after today and at the latest %(date)s.")
+                % {"date": longest.isoformat()}
+            }
+        )
+    return deadline
+
+
+def suspend(*, certificate, by, reason, deadline=None):
+    """Suspend until a deadline: reinstated when the corrective action is verified, withdrawn by
+    the daily task once the deadline has passed."""
     _require_officer(by, certificate.engagement)
+    reason = _reason(reason)
+    until = _deadline(certificate, deadline)
     return _change_status(
         certificate,
         to=Certificate.Status.SUSPENDED,
         by=by,
-        reason=_reason(reason),
+        reason=reason,
         allowed_from=(Certificate.Status.ACTIVE,),
         verb=_("suspended"),
+        suspended_until=until,
+    )
+
+
+def request_suspension(*, certificate, by, reason):
+    """The client asks for its certificate to be suspended (ISO/IEC 17021-1 allows a voluntary
+    suspension): it is suspended at once, for the body's longest suspension."""
+    verdict = policy.may_request_suspension(by, certificate)
+    if not verdict:
+        raise PermissionDenied(verdict.reason)
+    reason = _reason(reason)
+    return _change_status(
+        certificate,
+        to=Certificate.Status.SUSPENDED,
+        by=by,
+        reason=_("At the client's request: %(reason)s") % {"reason": reason},
+        allowed_from=(Certificate.Status.ACTIVE,),
+        verb=_("suspended"),
+        suspended_until=_deadline(certificate, None),
     )
 
 
@@ -305,6 +458,7 @@ def activate_rendered(certificate_id, *, pdf_name, sha256, fingerprint):
                 allowed_from=(old.status,),
                 verb="superseded",
             )
+            programme.carry_over(old=old, new=certificate)
     return certificate, True
 
 
@@ -324,6 +478,31 @@ def expire_due(today=None):
             reason=_("Expired on %(date)s") % {"date": certificate.expires_on},
             allowed_from=(certificate.status,),
             verb="expired",
+        )
+        count += 1
+    return count
+
+
+def withdraw_lapsed_suspensions(today=None):
+    """Withdraw every certificate still suspended after its deadline (the daily task): the
+    corrective action was not verified in time."""
+    today = today or timezone.localdate()
+    lapsed = Certificate.objects.filter(
+        status=Certificate.Status.SUSPENDED, suspended_until__lt=today
+    ).select_related("tenant", "engagement")
+    count = 0
+    for certificate in lapsed:
+        _change_status(
+            certificate,
+            to=Certificate.Status.WITHDRAWN,
+            by=None,
+            reason=_(
+                "The suspension deadline (%(date)s) passed without the corrective action "
+                "being verified."
+            )
+            % {"date": certificate.suspended_until.isoformat()},
+            allowed_from=(Certificate.Status.SUSPENDED,),
+            verb="withdrawn",
         )
         count += 1
     return count

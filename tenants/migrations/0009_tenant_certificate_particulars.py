@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tenants', '0005_membership_display_name'),
+        ('tenants', '0008_authorisation'),
     ]
 
     operations = [
