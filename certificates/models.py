@@ -40,12 +40,15 @@ class Certificate(TenantOwned):
     # What the certificate states, frozen at issue: names in both languages, scope, level.
     organization_name = models.CharField(max_length=200)
     organization_name_en = models.CharField(max_length=200, blank=True)
+    organization_address = models.CharField(max_length=300, blank=True)
     model_name_en = models.CharField(max_length=300)
     model_name_zh = models.CharField(max_length=300)
     scope = models.JSONField(default=list)  # [{"code", "name_en", "name_zh"}] of domains
     level = models.PositiveSmallIntegerField(_("level"))
     level_name_en = models.CharField(max_length=60)
     level_name_zh = models.CharField(max_length=60)
+    standard_identifier = models.CharField(max_length=100, blank=True)
+    standard_status = models.CharField(max_length=100, blank=True)
     issued_on = models.DateField(_("issued on"))
     # The certification cycle (docs/architecture.md, "The certification cycle"): a
     # recertification or a reduction re-issues the certificate as a revision of the same

@@ -12,13 +12,22 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from assessments.models import Decision, Evidence, Finding, LevelRequirement, Nonconformity
+from assessments.models import (
+    Assignment,
+    Decision,
+    Evidence,
+    Finding,
+    Nonconformity,
+    RequirementRating,
+    Review,
+)
 from assessments.selectors.work import engagement_score
 from certificates.credentials import signing_credentials, signing_crls, timestamp_url, trust_roots
+from certificates.pdf.fonts import SVG_FONT_FAMILY, FontCacheError, build_font_cache, font_set
 from certificates.pdf.qr import qr_svg
-from certificates.pdf.render import render_pdf
+from certificates.pdf.render import check_fit, render_pdf
 from certificates.pdf.signing import sign_pdf, signer_fingerprint
-from certificates.pdf.styles import CERTIFICATE_CSS, REPORT_CSS
+from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT, REPORT_CSS
 from portal import charts
 
 
@@ -43,14 +52,19 @@ def _sign(pdf, tenant, reason):
 
 def _logo(tenant):
     """The tenant's logo inline (data: URL), so the renderer never opens a file or URL."""
-    if not tenant.logo:
+    return _inline_image(tenant.logo)
+
+
+def _inline_image(field):
+    """An image file field of the tenant (logo, accreditation mark, seal) as a data: URL."""
+    if not field:
         return ""
     try:
-        with tenant.logo.open("rb") as handle:
+        with field.open("rb") as handle:
             data = handle.read(2 * 1024 * 1024)
     except OSError:
         return ""
-    kind = mimetypes.guess_type(tenant.logo.name)[0] or "image/png"
+    kind = mimetypes.guess_type(field.name)[0] or "image/png"
     if kind not in ("image/png", "image/jpeg", "image/svg+xml"):
         return ""
     return f"data:{kind};base64,{base64.b64encode(data).decode()}"
@@ -78,11 +92,14 @@ def certificate_html(certificate):
             "verify_url": url,
             "qr": mark_safe(qr_svg(url, size="27mm")),  # noqa: S308 (our SVG)
             "logo": _logo(certificate.tenant),
+            "accreditation_mark": _inline_image(certificate.tenant.accreditation_mark),
+            "seal": _inline_image(certificate.tenant.seal),
+            "supersedes": certificate.supersedes.number if certificate.supersedes_id else "",
         },
     )
 
 
-def _render(html, css):
+def _render(html, css, **options):
     """Unsigned PDF bytes, in the render process, under the portal's time and memory limits."""
     return render_pdf(
         html,
@@ -91,35 +108,132 @@ def _render(html, css):
         stylesheets=[css],
         timeout_s=settings.PDF_RENDER_TIMEOUT_S,
         max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
+        **options,
+    )
+
+
+def check_certificate_fits(certificate):
+    """Lay the certificate out as the worker will, before it is given a number.
+
+    Raises ``LayoutOverflow`` or ``UnprintableText`` (certificates.pdf.render) exactly when the
+    worker's render would: the same template, stylesheet and fit steps. Bounded input (names of
+    at most 200 characters, the model's domains), so it runs in the request, in this process.
+    """
+    try:
+        font_set(settings.PDF_FONT_DIR)
+    except FontCacheError:  # set-up did not build it here (a fresh checkout): build it now
+        build_font_cache(settings.PDF_FONT_DIR)
+    return check_fit(
+        certificate_html(certificate),
+        static_root=_static_root(),
+        font_dir=settings.PDF_FONT_DIR,
+        stylesheets=[CERTIFICATE_CSS],
+        fit=CERTIFICATE_LAYOUT,
     )
 
 
 def render_certificate_pdf(certificate):
     """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
-    pdf = _render(certificate_html(certificate), CERTIFICATE_CSS)
+    pdf = _render(certificate_html(certificate), CERTIFICATE_CSS, fit=CERTIFICATE_LAYOUT)
     return _sign(pdf, certificate.tenant, f"Certificate {certificate.number}")
 
 
+# The report is bilingual whatever the reader's language: the words it prints for the
+# values the database stores, in both languages.
+RATING_WORDS = {
+    "met": ("Met", "符合", "M"),
+    "partially_met": ("Partially met", "部分符合", "P"),
+    "not_met": ("Not met", "不符合", "N"),
+    "not_applicable": ("Not applicable", "不适用", "NA"),
+    "": ("Not rated", "未评定", "?"),
+}
+ROLE_WORDS = {
+    "lead_assessor": ("Lead assessor", "评估组长"),
+    "assessor": ("Assessor", "评估员"),
+    "reviewer": ("Technical reviewer", "技术评审人员"),
+    "officer": ("Certification officer", "认证决定人员"),
+    "observer": ("Observer", "观察员"),
+}
+GRADE_WORDS = {
+    "major": ("Major", "严重"),
+    "minor": ("Minor", "一般"),
+    "observation": ("Observation", "观察项"),
+}
+NC_STATUS_WORDS = {
+    "open": ("Open", "未关闭"),
+    "answered": ("Answered", "已答复"),
+    "closed": ("Closed", "已关闭"),
+}
+EVIDENCE_STATUS_WORDS = {
+    "submitted": ("Submitted", "已提交"),
+    "accepted": ("Accepted", "已接受"),
+    "rejected": ("Rejected", "已拒绝"),
+}
+REVIEW_WORDS = {
+    "approved": ("Findings approved", "评估发现已批准"),
+    "changes_requested": ("Changes requested", "要求修改"),
+}
+DECISION_WORDS = {
+    "granted": ("Certification granted", "批准认证"),
+    "refused": ("Certification refused", "不予认证"),
+}
+
+
+def _person(user):
+    return user.get_full_name() or user.email
+
+
 def report_html(report):
+    """The report's HTML: findings as one compact table per domain (a row per item, the
+    ratings of each level in one cell); the requirements in full only for items with a note
+    or a nonconformity (docs/architecture.md, "PDF layout and fonts")."""
     engagement = report.engagement
     version = engagement.model_version
     score = engagement_score(engagement)
-    tree = score.tree
     findings = {f.item_id: f for f in Finding.objects.filter(engagement=engagement)}
-    requirements = {}
-    for requirement in LevelRequirement.objects.filter(version=version).order_by(
-        "level", "position"
-    ):
-        requirements.setdefault(requirement.item_id, []).append(requirement)
-    sections = []
-    for part in tree.domains:
+    nonconformities = list(
+        Nonconformity.objects.filter(engagement=engagement).select_related("finding__item")
+    )
+    ncs_by_item = {}
+    for nc in nonconformities:
+        nc.grade_words = GRADE_WORDS.get(nc.grade, (nc.grade, nc.grade))
+        nc.status_words = NC_STATUS_WORDS.get(nc.status, (nc.status, nc.status))
+        ncs_by_item.setdefault(nc.finding.item_id, []).append(nc)
+    detailed = {pk for pk, f in findings.items() if f.narrative.strip()} | set(ncs_by_item)
+    notes = dict(
+        RequirementRating.objects.filter(
+            finding__engagement=engagement, finding__item_id__in=detailed
+        )
+        .exclude(note="")
+        .values_list("requirement__code", "note")
+    )
+    sections, details = [], []
+    for part in score.tree.domains:
         for domain in part.domains or [part]:
-            items = [
-                _report_item(item, score, findings.get(item.pk), requirements.get(item.pk, []))
-                for item in domain.all_items()
-                if item.code in score.scope_codes
-            ]
-            if not items:
+            rows = []
+            for item in domain.all_items():
+                if item.code not in score.scope_codes:
+                    continue
+                row = _report_item(item, score, findings.get(item.pk))
+                row["detailed"] = item.pk in detailed
+                rows.append(row)
+                if row["detailed"]:
+                    row["requirements"] = [
+                        {
+                            "code": r.code,
+                            "level": r.level,
+                            "text_en": r.text_en,
+                            "text_zh": r.text_zh,
+                            "words": RATING_WORDS.get(
+                                score.ratings.get(r.code) or "", RATING_WORDS[""]
+                            ),
+                            "note": notes.get(r.code, ""),
+                        }
+                        for r in item.requirements
+                    ]
+                    row["nonconformities"] = ncs_by_item.get(item.pk, [])
+                    details.append(row)
+            if not rows:
                 continue
             reached = score.result.domains.get(domain.code)
             sections.append(
@@ -128,61 +242,100 @@ def report_html(report):
                     "name_en": domain.row.name_en,
                     "name_zh": domain.row.name_zh,
                     "level": reached.level if reached else None,
-                    "items": items,
-                    "chart": charts.level_bars(
-                        [(f"{i['code']} {i['name_en']}", i["level"]) for i in items],
-                        engagement.target_level,
-                        title=domain.row.name_en,
-                    ),
+                    "items": rows,
                 }
             )
+    tenant = engagement.tenant
+    organization = engagement.organization
+    assignments = (
+        Assignment.objects.filter(engagement=engagement)
+        .select_related("user")
+        .order_by("role", "assigned_at")
+    )
+    team = [
+        {"name": _person(a.user), "role": ROLE_WORDS.get(a.role, (a.role, a.role))}
+        for a in assignments
+    ]
+    review = Review.objects.filter(engagement=engagement).select_related("reviewer").last()
+    decision = Decision.objects.filter(engagement=engagement).select_related("decided_by").first()
+    evidence = list(Evidence.objects.filter(engagement=engagement).order_by("uploaded_at"))
+    for ev in evidence:
+        ev.status_words = EVIDENCE_STATUS_WORDS.get(ev.status, (ev.status, ev.status))
+    level_names = version.level_names()
     return render_to_string(
         "certificates/report_pdf.html",
         {
             "e": engagement,
-            "tenant": engagement.tenant,
+            "tenant": tenant,
+            "organization": organization,
+            "english_name": (
+                organization.english_name
+                if organization.english_name
+                and organization.english_name != organization.legal_name
+                else ""
+            ),
             "version": version,
             "report": report,
-            "level_names": version.level_names(),
+            "level_names": level_names,
+            "target_name": _level_name(version, engagement.target_level),
             "score": score,
             "sections": sections,
+            "details": details,
+            "legend": [
+                RATING_WORDS[k] for k in ("met", "partially_met", "not_met", "not_applicable", "")
+            ],
             "chart": charts.level_bars(
-                [(s["name_en"], s["level"]) for s in sections],
+                [((f"{s['code']} {s['name_en']}", s["name_zh"]), s["level"]) for s in sections],
                 engagement.target_level,
-                title="Levels per domain",
+                title="Levels per domain · 各能力域等级",
+                font_family=SVG_FONT_FAMILY,
+                label_width=300,
             ),
             "now": timezone.now(),
-            "decision": Decision.objects.filter(engagement=engagement).first(),
-            "nonconformities": Nonconformity.objects.filter(engagement=engagement).select_related(
-                "finding__item"
-            ),
-            "evidence": Evidence.objects.filter(engagement=engagement).order_by("uploaded_at"),
+            "team": team,
+            "review": review,
+            "review_words": REVIEW_WORDS.get(review.outcome, ("", "")) if review else None,
+            "decision": decision,
+            "decision_words": DECISION_WORDS.get(decision.outcome, ("", "")) if decision else None,
+            "nonconformities": nonconformities,
+            "evidence": evidence,
+            "verify_url": settings.SITE_URL + reverse("verify:index"),
         },
     )
 
 
-def _report_item(item, score, finding, requirements):
+def _level_name(version, level):
+    for entry in version.levels:
+        if entry.get("level") == level:
+            return entry
+    return {}
+
+
+def _report_item(item, score, finding):
+    by_level = {}
+    for requirement in item.requirements:
+        rating = score.ratings.get(requirement.code) or ""
+        by_level.setdefault(requirement.level, []).append(
+            RATING_WORDS.get(rating, RATING_WORDS[""])[2]
+        )
     return {
+        "pk": item.pk,
         "code": item.code,
         "name_en": item.row.name_en,
         "name_zh": item.row.name_zh,
         "level": score.result.items[item.code].level,
         "narrative": finding.narrative if finding else "",
-        "ratings": [
-            {
-                "code": r.code,
-                "level": r.level,
-                "text_en": r.text_en,
-                "rating": score.ratings.get(r.code, ""),
-            }
-            for r in requirements
-        ],
+        # "1 M · 2 M · 3 MP · 4 N": the ratings of each level's requirements, in one cell (a
+        # cell per level would double the cells WeasyPrint lays out).
+        "cells": " · ".join(
+            f"{level} {''.join(codes)}" for level, codes in sorted(by_level.items())
+        ),
     }
 
 
 def render_report_pdf(report):
     """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version."""
-    pdf = _render(report_html(report), REPORT_CSS)
+    pdf = _render(report_html(report), REPORT_CSS, unprintable="mark")
     pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
     signed, sha256, fingerprint = _sign(
         pdf,

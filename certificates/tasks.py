@@ -9,6 +9,7 @@ message left pending.
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -32,6 +33,10 @@ RENDER = {
     "max_retries": 5,
     "retry_backoff": True,
     "retry_backoff_max": 300,
+    # Celery's limits stand behind the render's own (certificates.pdf.render): the soft one
+    # raises in the task, the hard one replaces the worker process (its message goes back).
+    "soft_time_limit": settings.PDF_RENDER_TIMEOUT_S + 60,
+    "time_limit": settings.PDF_RENDER_TIMEOUT_S + 120,
 }
 
 
@@ -54,6 +59,9 @@ def render_certificate(self, certificate_id):
     with scope(tenant=certificate.tenant):
         try:
             pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
+        except SoftTimeLimitExceeded:
+            _failed(Certificate, certificate_id, "stopped by the task's time limit")
+            return "failed"  # still `issuing`: the sweeper sends it again
         except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Certificate, certificate_id, error)
             if isinstance(error, TRANSIENT):
@@ -83,6 +91,9 @@ def render_report(self, report_id):
     with scope(tenant=report.engagement.tenant):
         try:
             pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
+        except SoftTimeLimitExceeded:
+            _failed(Report, report_id, "stopped by the task's time limit")
+            return "failed"
         except (SigningNotConfigured, RenderError, SigningError) as error:
             _failed(Report, report_id, error)
             if isinstance(error, TRANSIENT):

@@ -21,7 +21,6 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError, body_too_large_message
 
@@ -118,6 +117,11 @@ def exception_handler(exc, context):
         return Response({"detail": body_too_large_message()}, status=400)
     elif isinstance(exc, SuspiciousOperation):
         return Response({"detail": _("The request could not be understood.")}, status=400)
+    # Imported here, not at the top: rest_framework.views reads DEFAULT_PARSER_CLASSES, which
+    # names this module, when it is imported; at the top that cycle made Celery workers (whose
+    # start-up system checks import this module first) fail to start.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

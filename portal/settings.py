@@ -15,6 +15,7 @@ from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("ASSAY_VAR_DIR", BASE_DIR / "var"))
@@ -323,6 +324,21 @@ PDF_FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", VAR_DIR / "pdf-fonts"))
 PDF_RENDER_TIMEOUT_S = int(os.environ.get("PDF_RENDER_TIMEOUT_S", "120"))
 PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"))
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
+# PDF work on Celery's own terms (issue 12, layout and content): render tasks go to the `pdf`
+# queue (a worker started without -Q consumes `celery` and `pdf`; a deployment may run
+# dedicated `-Q pdf` workers), under Celery's soft and hard time limits beyond the render's
+# own limit, in worker processes replaced once they have grown past PDF_WORKER_MAX_MEMORY_MB.
+PDF_WORKER_MAX_MEMORY_MB = int(os.environ.get("PDF_WORKER_MAX_MEMORY_MB", "1536"))
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one queue only
+    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("pdf", Exchange("pdf"), routing_key="pdf"),
+)
+CELERY_TASK_ROUTES = {
+    "certificates.tasks.render_certificate": {"queue": "pdf"},
+    "certificates.tasks.render_report": {"queue": "pdf"},
+}
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = PDF_WORKER_MAX_MEMORY_MB * 1024  # in KB
 # Development signing credentials (made by the demo set-up) and the CAs verification trusts.
 DEV_CA_DIR = Path(os.environ.get("DEV_CA_DIR", VAR_DIR / "dev-ca"))
 # Required when DEBUG is off, and never the development CA then (assay.E002, E003).

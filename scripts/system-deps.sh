@@ -3,12 +3,13 @@
 #   redis-server   Celery broker for `make run` (the filesystem broker is used without it)
 #   chromium       browser tests (Playwright drives Debian's Chromium; it never downloads one)
 #   poppler-utils  pdfsig / pdftoppm / pdftotext: independent checks of signed PDFs
-#   fonts-noto-cjk, fonts-liberation: PDF fonts; libharfbuzz-subset0: fast font subsetting
+#   fonts-noto-cjk, fonts-hanazono (CJK extensions B-G), fonts-liberation, fonts-dejavu-core
+#                  (Arabic): the PDF fonts, the only ones PDFs use; libharfbuzz-subset0: subsetting
 #   libnss3-tools  certutil, for pdfsig's trust store
 #   gettext        compiling and checking the translation catalogues
 #   postgresql     the second CI run (present on a fresh machine; installed if missing)
 set -euo pipefail
-packages=(redis-server chromium poppler-utils fonts-noto-cjk fonts-liberation libharfbuzz-subset0 libnss3-tools gettext)
+packages=(redis-server chromium poppler-utils fonts-noto-cjk fonts-hanazono fonts-liberation fonts-dejavu-core libharfbuzz-subset0 libnss3-tools gettext)
 [ "${WITH_POSTGRES:-0}" = 1 ] && packages+=(postgresql)
 missing=()
 for p in "${packages[@]}"; do

@@ -21,6 +21,9 @@ DEMO_TENANT = {
     "name": "Demo Assessment Body",
     "name_zh": "演示评估机构",
     "certificate_prefix": "DAB",
+    "address": "北京市西城区示例街8号 (8 Example Street, Xicheng District, Beijing)",
+    "accreditation_body": "DEMO accreditation (not a real accreditation)",
+    "accreditation_number": "DEMO-0001",
 }
 
 

@@ -1,13 +1,14 @@
 """People, assessment bodies (tenants), their client organizations and who belongs where."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
 from tenants.roles import CLIENT_ROLES, Role
-from tenants.validators import validate_registration_id
+from tenants.validators import validate_printable_name, validate_registration_id
 
 
 class AccountManager(UserManager):
@@ -101,6 +102,24 @@ class Tenant(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
+    # What ISO/IEC 17021-1 8.2.2 asks a certificate to say of the body that issues it.
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    accreditation_body = models.CharField(
+        _("accreditation body"), max_length=200, blank=True, help_text=_("For example CNAS.")
+    )
+    accreditation_number = models.CharField(_("accreditation number"), max_length=60, blank=True)
+    accreditation_mark = models.FileField(
+        _("accreditation mark"),
+        upload_to="tenant-marks/",
+        blank=True,
+        help_text=_("PNG, JPEG or SVG, printed beside the body's name on certificates."),
+    )
+    seal = models.FileField(
+        _("seal"),
+        upload_to="tenant-seals/",
+        blank=True,
+        help_text=_("Optional PNG or SVG of the body's seal, printed beside the signature."),
+    )
     signing_pkcs12_path = models.CharField(
         _("signing credential (PKCS#12 file)"),
         max_length=500,
@@ -182,6 +201,14 @@ class Organization(TenantOwned):
 
     def clean(self):
         validate_registration_id(self.registration_type, self.registration_id)
+        errors = {}
+        for field in ("legal_name", "english_name"):
+            try:
+                validate_printable_name(getattr(self, field))
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(TenantOwned):

@@ -107,7 +107,7 @@ class Workers:
         self.log_dir = log_dir
         self.processes = []
 
-    def start(self, *, concurrency=1, include=(), env=None):
+    def start(self, *, concurrency=1, include=(), env=None, queues=()):
         name = f"test-{uuid.uuid4().hex[:8]}"
         log = self.log_dir / f"{name}.log"
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker"]
@@ -115,6 +115,8 @@ class Workers:
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
         if include:
             command += ["--include", ",".join(include)]
+        if queues:
+            command += ["-Q", ",".join(queues)]
         with log.open("wb") as out:
             process = subprocess.Popen(
                 command,

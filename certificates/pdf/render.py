@@ -49,6 +49,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import ctypes
+import gc
 import os
 import pickle
 import resource
@@ -67,7 +68,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import BASE_URL, DEFAULT_STATIC_URL, AssayURLFetcher
-from .fonts import font_set
+from .fonts import MissingGlyphs, font_set
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_MEMORY_MB = 1024
@@ -89,6 +90,40 @@ class RenderMemoryExceeded(RenderError):
 
 class RenderFailed(RenderError):
     """The render raised an error or its process died."""
+
+
+class RenderRefused(RenderError):
+    """The page would not say what its text says; rendering again cannot help."""
+
+
+class UnprintableText(RenderRefused):
+    """The text holds characters no font of the PDF can draw; the message names them."""
+
+    def __init__(self, message: str, characters: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.characters = list(characters)
+
+
+class LayoutOverflow(RenderRefused):
+    """The text does not fit its boxes even at the smallest size the page allows."""
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Lay a page out with each of ``steps`` (extra CSS, largest type first) until it fits.
+
+    It fits when the document has at most ``pages`` pages and every box with one of the classes
+    ``regions`` holds all its content inside its own edges: text that grows shrinks or wraps
+    within its box and never runs into another (docs/architecture.md, "PDF layout and fonts").
+    """
+
+    regions: tuple[str, ...]
+    steps: tuple[str, ...]
+    pages: int = 1
+    what: str = "The text"
+    # Boxes (by class) that must not overlap one another, e.g. the signature, the facts table,
+    # the seal and the QR code inside the facts region.
+    apart: tuple[str, ...] = ()
 
 
 @dataclass
@@ -127,20 +162,32 @@ def prepare_document(
     base_url: str | None = None,
     static_url: str = DEFAULT_STATIC_URL,
     font_config: FontConfiguration | None = None,
+    unprintable: str = "refuse",
 ) -> PreparedDocument:
     """Parse ``html`` and ``stylesheets`` (CSS source text) for WeasyPrint, fonts included.
 
     Relative URLs resolve against ``base_url`` (default: the fetcher's virtual origin, where
     ``/static/...`` names files under ``static_root``). ``font_config`` must be unused: fonts
-    of this document are added to it.
+    of this document are added to it. A character no font draws raises
+    :class:`UnprintableText` (``unprintable="refuse"``, certificates) or is printed as its code
+    point, ``[U+1F600]`` (``"mark"``, reports quoting what clients typed).
     """
     base_url = base_url or BASE_URL
     fetcher = AssayURLFetcher(static_root, static_url=static_url)
     document = HTML(string=html, base_url=base_url, url_fetcher=fetcher)
     _strip_attachments(document)
+    fonts = font_set(font_dir)
     text = _document_text(document, stylesheets)
+    if unprintable == "mark":
+        missing = fonts.missing_characters(text)
+        if missing:
+            _mark_characters(document, set(missing))
+            text = _document_text(document, stylesheets)
     font_config = font_config or FontConfiguration()
-    font_css = font_set(font_dir).stylesheet(text, fetcher)
+    try:
+        font_css = fonts.stylesheet(text, fetcher)
+    except MissingGlyphs as error:
+        raise UnprintableText(str(error), error.characters) from None
     sheets = [
         CSS(string=source, base_url=base_url, url_fetcher=fetcher, font_config=font_config)
         for source in (font_css, *stylesheets)
@@ -157,11 +204,63 @@ def render_pdf_in_process(
     base_url: str | None = None,
     static_url: str = DEFAULT_STATIC_URL,
     font_config: FontConfiguration | None = None,
+    fit: Fit | None = None,
+    unprintable: str = "refuse",
 ) -> bytes:
     """Render ``html`` to PDF bytes in this process, with no limits."""
-    font_config = font_config or FontConfiguration()
-    try:
-        return prepare_document(
+    return _layout(
+        html,
+        static_root=static_root,
+        font_dir=font_dir,
+        stylesheets=stylesheets,
+        base_url=base_url,
+        static_url=static_url,
+        font_config=font_config,
+        fit=fit,
+        unprintable=unprintable,
+        write=True,
+    )
+
+
+def check_fit(
+    html: str,
+    *,
+    static_root: str | Path | None,
+    font_dir: str | Path,
+    fit: Fit,
+    stylesheets: Sequence[str] = (),
+) -> int:
+    """Lay ``html`` out as :func:`render_pdf` would, in this process, without writing a PDF.
+
+    Returns the index of the step that fits; raises :class:`LayoutOverflow` or
+    :class:`UnprintableText` as the render would. For a check before work is committed to
+    (a certificate number), on bounded input.
+    """
+    return _layout(
+        html,
+        static_root=static_root,
+        font_dir=font_dir,
+        stylesheets=stylesheets,
+        fit=fit,
+        write=False,
+    )
+
+
+def _layout(
+    html: str,
+    *,
+    static_root: str | Path | None,
+    font_dir: str | Path,
+    stylesheets: Sequence[str] = (),
+    base_url: str | None = None,
+    static_url: str = DEFAULT_STATIC_URL,
+    font_config: FontConfiguration | None = None,
+    fit: Fit | None = None,
+    unprintable: str = "refuse",
+    write: bool,
+) -> bytes | int:
+    with _collector_paused():
+        return _layout_steps(
             html,
             static_root=static_root,
             font_dir=font_dir,
@@ -169,9 +268,121 @@ def render_pdf_in_process(
             base_url=base_url,
             static_url=static_url,
             font_config=font_config,
-        ).write_pdf()
+            fit=fit,
+            unprintable=unprintable,
+            write=write,
+        )
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector off for one render.
+
+    A render allocates hundreds of thousands of objects (boxes, styles, text layouts) that
+    live until it ends; the collector, triggered by allocation counts, walks them again and
+    again: a quarter of a long report's render time, measured. Reference counting still frees
+    what is not cyclic; the render process collects after replying (off the critical path).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
-        _remove_font_folder(font_config)
+        if was_enabled:
+            gc.enable()
+
+
+def _layout_steps(
+    html: str,
+    *,
+    static_root: str | Path | None,
+    font_dir: str | Path,
+    stylesheets: Sequence[str],
+    base_url: str | None,
+    static_url: str,
+    font_config: FontConfiguration | None,
+    fit: Fit | None,
+    unprintable: str,
+    write: bool,
+) -> bytes | int:
+    steps = fit.steps if fit is not None else ("",)
+    problem = ""
+    for index, step in enumerate(steps):
+        config = font_config if index == 0 and font_config is not None else FontConfiguration()
+        try:
+            prepared = prepare_document(
+                html,
+                static_root=static_root,
+                font_dir=font_dir,
+                stylesheets=[*stylesheets, step] if step else stylesheets,
+                base_url=base_url,
+                static_url=static_url,
+                font_config=config,
+                unprintable=unprintable,
+            )
+            document = prepared.html.render(
+                stylesheets=prepared.stylesheets, font_config=prepared.font_config
+            )
+            problem = _overflow(document, fit) if fit is not None else ""
+            if not problem:
+                return document.write_pdf() if write else index
+        finally:
+            _remove_font_folder(config)
+    raise LayoutOverflow(f"{fit.what} does not fit the page even at its smallest size: {problem}")
+
+
+def _overflow(document, fit: Fit) -> str:
+    """What of ``document`` breaks ``fit``, in words; empty when it fits."""
+    if len(document.pages) > fit.pages:
+        return f"it needs {len(document.pages)} pages instead of {fit.pages}"
+    tolerance = 0.5  # CSS px: rounding in the layout, not an overflow
+    for page in document.pages:
+        for region in _region_boxes(page._page_box, set(fit.regions)):
+            region = getattr(region, "_box", region)  # an absolutely placed box's placeholder
+            left, top = region.padding_box_x(), region.padding_box_y()
+            right, bottom = left + region.padding_width(), top + region.padding_height()
+            for box in region.descendants(placeholders=True):
+                box = getattr(box, "_box", box)
+                if box is region or not box.width and not box.height:
+                    continue
+                x, y = box.border_box_x(), box.border_box_y()
+                if (
+                    x < left - tolerance
+                    or y < top - tolerance
+                    or x + box.border_width() > right + tolerance
+                    or y + box.border_height() > bottom + tolerance
+                ):
+                    name = " ".join(region.element.get("class", "").split())
+                    return f"the text of the box {name!r} runs outside it"
+        placed = [
+            (box.element.get("class"), _border_box(box))
+            for box in _region_boxes(page._page_box, set(fit.apart))
+        ]
+        for index, (name, (x1, y1, x2, y2)) in enumerate(placed):
+            for other, (u1, v1, u2, v2) in placed[index + 1 :]:
+                across = x1 < u2 - tolerance and u1 < x2 - tolerance
+                if across and y1 < v2 - tolerance and v1 < y2 - tolerance:
+                    return f"the boxes {name!r} and {other!r} overlap"
+    return ""
+
+
+def _border_box(box) -> tuple[float, float, float, float]:
+    x, y = box.border_box_x(), box.border_box_y()
+    return x, y, x + box.border_width(), y + box.border_height()
+
+
+def _region_boxes(page_box, classes: set[str]):
+    seen = set()
+    for box in page_box.descendants(placeholders=True):  # into absolutely placed boxes too
+        element = getattr(box, "element", None)
+        if (
+            element is not None
+            and id(element) not in seen
+            and classes & set((element.get("class") or "").split())
+            and hasattr(box, "padding_box_x")
+        ):
+            seen.add(id(element))  # the element's outermost box; the rest are inside it
+            yield box
 
 
 def render_pdf(
@@ -184,10 +395,14 @@ def render_pdf(
     static_url: str = DEFAULT_STATIC_URL,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
+    fit: Fit | None = None,
+    unprintable: str = "refuse",
 ) -> bytes:
     """Render ``html`` to PDF bytes in the render process, limited in time and memory.
 
-    Raises :class:`RenderTimeout`, :class:`RenderMemoryExceeded` or :class:`RenderFailed`.
+    Raises :class:`RenderTimeout`, :class:`RenderMemoryExceeded`, :class:`RenderFailed`, or
+    :class:`UnprintableText` / :class:`LayoutOverflow` when the page would not say what its
+    text says (see :class:`Fit` and :func:`prepare_document`).
     """
     # Fonts are loaded here, before a render process is forked, so that it inherits them.
     font_set(font_dir)
@@ -198,6 +413,8 @@ def render_pdf(
         "stylesheets": list(stylesheets),
         "base_url": base_url,
         "static_url": static_url,
+        "fit": fit,
+        "unprintable": unprintable,
     }
     with _worker_lock:
         try:
@@ -219,7 +436,8 @@ def shutdown_render_process() -> None:
 
 # --------------------------------------------------------------------------- the render process
 
-_OK, _ERROR, _MEMORY, _TAKEN = b"K", b"E", b"M", b"T"
+_OK, _ERROR, _MEMORY, _TAKEN, _REFUSED = b"K", b"E", b"M", b"T", b"X"
+_REFUSALS = {cls.__name__: cls for cls in (UnprintableText, LayoutOverflow)}
 # Replies: kind, b"R" if the render process retires after it (else b"-"), body length.
 # Jobs: b"J", b"-", length.
 _HEADER = struct.Struct("!ccQ")
@@ -314,6 +532,9 @@ class _RenderProcess:
             self.stop()
         if kind == _OK:
             return body
+        if kind == _REFUSED:
+            name, _, message = body.decode(errors="replace").partition("\n")
+            raise _REFUSALS.get(name, RenderRefused)(message)
         if kind == _MEMORY:
             raise RenderMemoryExceeded(f"PDF render needed more than {max_memory_mb} MB of memory")
         raise RenderFailed(f"PDF render failed: {body.decode(errors='replace')}")
@@ -371,6 +592,8 @@ def _serve(jobs: int, replies: int) -> None:  # pragma: no cover - runs in the c
                 kind, body = _OK, render_pdf_in_process(**job, font_config=font_config)
             except MemoryError:
                 kind, body = _MEMORY, b""
+            except RenderRefused as exc:
+                kind, body = _REFUSED, f"{type(exc).__name__}\n{exc}"[:4000].encode()
             except Exception as exc:  # noqa: BLE001 - every error goes back to the parent
                 kind, body = _ERROR, f"{type(exc).__name__}: {exc}"[:2000].encode()
             finally:
@@ -380,6 +603,7 @@ def _serve(jobs: int, replies: int) -> None:  # pragma: no cover - runs in the c
             _write_all(replies, _HEADER.pack(kind, b"R" if retire else b"-", len(body)) + body)
             if retire:
                 break
+            gc.collect()  # the render's cyclic garbage (the collector was off), while we wait
             font_config = FontConfiguration()  # the next render's, made while we wait
     except BaseException:  # noqa: BLE001 - nothing may escape a forked child
         code = 70
@@ -474,6 +698,22 @@ def _strip_attachments(document: HTML) -> None:
                 element.set("rel", " ".join(kept))
             else:
                 del element.attrib["rel"]
+
+
+def _mark_characters(document: HTML, characters: set[str]) -> None:
+    """Print each of ``characters`` in the text as its code point, ``[U+1F600]``."""
+
+    def marked(text: str) -> str:
+        return "".join(f"[U+{ord(ch):04X}]" if ch in characters else ch for ch in text)
+
+    for element in document.etree_element.iter():
+        if element.text:
+            element.text = marked(element.text)
+        if element.tail:
+            element.tail = marked(element.tail)
+        for key, value in element.attrib.items():
+            if isinstance(value, str) and characters & set(value):
+                element.set(key, marked(value))
 
 
 def _document_text(document: HTML, stylesheets: Sequence[str]) -> str:

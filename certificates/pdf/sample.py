@@ -29,6 +29,12 @@ class SampleCertificate:
     organization_en: str = "Beijing Example Technology Co., Ltd."
     organization_zh: str = "北京示例科技有限公司"
     registration: str = "Unified social credit code 91110108MA01ABCD2X"
+    organization_address: str = "No. 1 Example Road, Haidian District, Beijing 100080"
+    issuer_address: str = "No. 8 Assessment Street, Xicheng District, Beijing 100032"
+    accreditation_body: str = "CNAS"
+    accreditation_number: str = "CNAS C123-M"
+    standard_identifier: str = "YD/T 3763.3-2021"
+    standard_status: str = "2021 edition, in force"
     model_en: str = "Continuous Delivery"
     model_zh: str = "持续交付"
     model_version: str = "v2.1"
@@ -43,9 +49,13 @@ class SampleCertificate:
     )
     signatory: str = "Li Wei · 李伟"
     number: str = "EAS-2025-000123"
+    original: datetime.date = datetime.date(2022, 3, 10)
+    revision: int = 0
+    supersedes: str = ""
     issued: datetime.date = datetime.date(2025, 3, 14)
     expires: datetime.date = datetime.date(2028, 3, 13)
     verify_url: str = "https://assay.example.com/verify/EAS-2025-000123"
+    seal: str = ""  # a data: URL of the body's seal image
     zh: bool = True
 
 
@@ -63,6 +73,11 @@ def certificate_html(fields: SampleCertificate = SampleCertificate()) -> str:
         number=fields.number,
         organization_name=fields.organization_zh if fields.zh else fields.organization_en,
         organization_name_en=fields.organization_en,
+        organization_address=fields.organization_address,
+        standard_identifier=fields.standard_identifier,
+        standard_status=fields.standard_status,
+        original_issued_on=fields.original,
+        revision=fields.revision,
         model_name_en=fields.model_en,
         model_name_zh=fields.model_zh,
         model_version=SimpleNamespace(version=fields.model_version),
@@ -77,12 +92,21 @@ def certificate_html(fields: SampleCertificate = SampleCertificate()) -> str:
         "certificates/certificate_pdf.html",
         {
             "c": certificate,
-            "tenant": SimpleNamespace(name=fields.issuer_en, name_zh=fields.issuer_zh),
+            "tenant": SimpleNamespace(
+                name=fields.issuer_en,
+                name_zh=fields.issuer_zh,
+                address=fields.issuer_address,
+                accreditation_body=fields.accreditation_body,
+                accreditation_number=fields.accreditation_number,
+            ),
             "registration": fields.registration,
             "signatory": fields.signatory,
             "verify_url": fields.verify_url,
             "qr": mark_safe(qr_svg(fields.verify_url, size="27mm")),  # noqa: S308 (our SVG)
             "logo": "",
+            "accreditation_mark": "",
+            "seal": fields.seal,
+            "supersedes": fields.supersedes,
         },
     )
     return html if fields.zh else CHINESE_SPAN.sub("", html)

@@ -109,9 +109,9 @@ def _issue(*, engagement, by, supersede):
     level_names = {e["level"]: e for e in version.levels}
     organization = engagement.organization
     if predecessor is None:
-        number = next_number(tenant=tenant, sequence="certificate", year=today.year)
-        number = f"{tenant.certificate_prefix}-{today.year}-{number:05d}"
-        base_number, revision, original = number, 0, today
+        # As long as any number of the year: the page is checked with the widest one.
+        number = f"{tenant.certificate_prefix}-{today.year}-99999"
+        base_number, revision, original = "", 0, today
         expires_on = _add_years(today, tenant.certificate_validity_years)
     else:
         # A revision of the same registration (docs/architecture.md, "The certification cycle").
@@ -125,7 +125,7 @@ def _issue(*, engagement, by, supersede):
             )
         else:
             expires_on = predecessor.expires_on
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         tenant=tenant,
         engagement=engagement,
         organization=organization,
@@ -136,17 +136,27 @@ def _issue(*, engagement, by, supersede):
         original_issued_on=original,
         organization_name=organization.legal_name,
         organization_name_en=organization.english_name,
+        organization_address=organization.address,
         model_name_en=version.model.name_en,
         model_name_zh=version.model.name_zh,
         scope=_scope_snapshot(engagement),
         level=decision.level,
         level_name_en=level_names.get(decision.level, {}).get("name_en", ""),
         level_name_zh=level_names.get(decision.level, {}).get("name_zh", ""),
+        standard_identifier=version.standard_identifier,
+        standard_status=version.standard_status,
         issued_on=today,
         expires_on=expires_on,
         supersedes=supersede if predecessor is None else predecessor,
         issued_by=by.user,
     )
+    _check_printable(certificate)  # before a number is used: refusing leaves no gap
+    if predecessor is None:
+        sequence = next_number(tenant=tenant, sequence="certificate", year=today.year)
+        certificate.number = certificate.base_number = (
+            f"{tenant.certificate_prefix}-{today.year}-{sequence:05d}"
+        )
+    certificate.save(force_insert=True)
     if predecessor is None or engagement.kind == Engagement.Kind.RECERTIFICATION:
         programme.plan(certificate, decided_on=timezone.localdate(decision.decided_at))
     if engagement.kind == Engagement.Kind.RECERTIFICATION:
@@ -162,6 +172,37 @@ def _issue(*, engagement, by, supersede):
         changes={"number": [None, certificate.number], "level": [None, str(certificate.level)]},
     )
     return certificate, True
+
+
+def _check_printable(certificate):
+    """Refuse a certificate whose page would not say what its record says
+    (docs/architecture.md, "PDF layout and fonts")."""
+    from certificates import rendering
+    from certificates.pdf.fonts import describe_character
+    from certificates.pdf.render import LayoutOverflow, UnprintableText
+
+    try:
+        rendering.check_certificate_fits(certificate)
+    except UnprintableText as error:
+        raise ValidationError(
+            {
+                "engagement": _(
+                    "The certificate cannot be printed: no font of the certificate has "
+                    "%(characters)s. Correct the organization's name, then issue it."
+                )
+                % {"characters": ", ".join(map(describe_character, error.characters))}
+            }
+        ) from None
+    except LayoutOverflow:
+        raise ValidationError(
+            {
+                "engagement": _(
+                    "The organization's names and the scope do not fit on the certificate "
+                    "even in its smallest type. Shorten the organization's legal or English "
+                    "name, then issue it."
+                )
+            }
+        ) from None
 
 
 def _supersedable(certificate, engagement):
@@ -221,6 +262,9 @@ def reissue(*, certificate, engagement, by, level, scope, reason):
         original_issued_on=certificate.original_issued_on or certificate.issued_on,
         organization_name=certificate.organization_name,
         organization_name_en=certificate.organization_name_en,
+        organization_address=certificate.organization_address,
+        standard_identifier=certificate.standard_identifier,
+        standard_status=certificate.standard_status,
         model_name_en=certificate.model_name_en,
         model_name_zh=certificate.model_name_zh,
         scope=scope,

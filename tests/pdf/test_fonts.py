@@ -8,7 +8,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from certificates.pdf.fonts import CJK_FAMILY, LATIN_FAMILY, FontSet, build_font_cache
-from certificates.pdf.render import render_pdf_in_process
+from certificates.pdf.render import UnprintableText, render_pdf_in_process
 from certificates.pdf.sample import LATIN_ONLY, SampleCertificate, certificate_html
 from certificates.pdf.styles import CERTIFICATE_CSS
 
@@ -98,12 +98,14 @@ def test_every_font_in_the_pdf_is_an_embedded_subset_of_ours(chinese_pdf, tmp_pa
     assert len(chinese_pdf) < 200_000
 
 
-def test_a_character_in_no_font_does_not_break_the_page(font_dir, tmp_path):
+def test_a_character_in_no_font_is_refused_by_name_not_left_to_the_host(font_dir):
     html = "<p>北京示例科技有限公司 \U0001f600 \ue000 \u0d9e</p>"
 
-    pdf = render_pdf_in_process(html, static_root=None, font_dir=font_dir)
+    with pytest.raises(UnprintableText) as raised:
+        render_pdf_in_process(html, static_root=None, font_dir=font_dir)
 
-    assert "北京示例科技有限公司" in poppler("pdftotext", pdf, tmp_path)
+    assert raised.value.characters == ["\u0d9e", "\ue000", "\U0001f600"]
+    assert "U+0D9E SINHALA LETTER KANTAJA NAASIKYAYA" in str(raised.value)
 
 
 def test_a_page_renders_to_an_image_without_error(chinese_pdf, tmp_path):
