@@ -300,6 +300,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Production (make prod, docs/scaling.md): PDF renders have a queue of their own, so that slow
+# renders never hold up emails and sweeps; a `pdf` worker pool is sized apart from `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "certificates.tasks.render_certificate": {"queue": "pdf"},
+    "certificates.tasks.render_report": {"queue": "pdf"},
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-pdfs": {"task": "certificates.tasks.sweep_pending", "schedule": 60.0},
     "expire-certificates": {
@@ -384,11 +391,14 @@ SPECTACULAR_SETTINGS = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain http (portal/health.py); Prometheus scrapes /metrics.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # SECURE_COOKIES=0 only for plain http on loopback (make prod); behind TLS keep them on.
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SESSION_COOKIE_HTTPONLY = True
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
 # inline code (templates attach behaviour from static/portal/assay.js; tests/test_csp.py).

@@ -23,7 +23,7 @@ else
   echo "Broker: embedded filesystem broker under var/celery-broker (no redis-server found)"
 fi
 
-$BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+$BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 -Q default,pdf \
   --schedule=var/celerybeat-schedule >var/worker.log 2>&1 &
 pids+=($!)
 echo "Worker: started (log var/worker.log)"
