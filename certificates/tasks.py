@@ -18,6 +18,7 @@ from certificates import rendering, services
 from certificates.credentials import SigningNotConfigured
 from certificates.models import Certificate, Report, pdf_upload_to
 from certificates.pdf.render import RenderError, RenderFailed
+from portal.metrics import PDF_RENDER_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,8 @@ def render_certificate(self, certificate_id):
         return "done already"
     with scope(tenant=certificate.tenant):
         try:
-            pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
+            with PDF_RENDER_SECONDS.labels(kind="certificate").time():
+                pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
         except (SigningNotConfigured, RenderError) as error:
             _failed(Certificate, certificate_id, error)
             if isinstance(error, RenderFailed):
@@ -78,7 +80,8 @@ def render_report(self, report_id):
         return "done already"
     with scope(tenant=report.engagement.tenant):
         try:
-            pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
+            with PDF_RENDER_SECONDS.labels(kind="report").time():
+                pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
         except (SigningNotConfigured, RenderError) as error:
             _failed(Report, report_id, error)
             if isinstance(error, RenderFailed):

@@ -22,7 +22,6 @@ from rest_framework import exceptions, parsers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from portal.errors import DomainError, body_too_large_message
 
@@ -154,6 +153,11 @@ def exception_handler(exc, context):
         return Response({"detail": body_too_large_message()}, status=400)
     elif isinstance(exc, SuspiciousOperation):
         return Response({"detail": _("The request could not be understood.")}, status=400)
+    # Imported here: DRF's views module reads DEFAULT_PARSER_CLASSES, which names this module,
+    # when it is first imported, so importing it above is a cycle whenever this module comes
+    # first (a Celery worker's system checks reach DRF's settings through it).
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -131,17 +131,21 @@ start() {
       --daemon --pid "$RUN/gunicorn.pid" --timeout 60 --graceful-timeout 20 \
       --error-logfile "$LOG/gunicorn.log" --capture-output
   fi
+  # Celery logs through Django's LOGGING (JSON lines, portal/celery.py) to its standard error,
+  # so it runs in the background here rather than with --detach (which closes it).
   for queue in default pdf; do
     local concurrency=$DEFAULT_QUEUE_CONCURRENCY
     [ $queue = pdf ] && concurrency=$PDF_QUEUE_CONCURRENCY
     alive "$RUN/worker-$queue.pid" && continue
-    "$BIN/celery" -A portal worker -Q "$queue" -n "$queue@%h" --concurrency "$concurrency" \
-      --loglevel INFO --detach --pidfile "$RUN/worker-$queue.pid" \
-      --logfile "$LOG/worker-$queue.log"
+    setsid nohup "$BIN/celery" -A portal worker -Q "$queue" -n "$queue@%h" \
+      --concurrency "$concurrency" --loglevel INFO --pidfile "$RUN/worker-$queue.pid" \
+      >>"$LOG/worker-$queue.log" 2>&1 </dev/null &
   done
   # Beat exactly once: one process, its pid file refuses a second, its schedule under var/prod.
-  alive "$RUN/beat.pid" || "$BIN/celery" -A portal beat --loglevel INFO --detach \
-    --pidfile "$RUN/beat.pid" --schedule "$PROD/celerybeat-schedule" --logfile "$LOG/beat.log"
+  if ! alive "$RUN/beat.pid"; then
+    setsid nohup "$BIN/celery" -A portal beat --loglevel INFO --pidfile "$RUN/beat.pid" \
+      --schedule "$PROD/celerybeat-schedule" >>"$LOG/beat.log" 2>&1 </dev/null &
+  fi
 
   for _ in $(seq 120); do
     if "$BIN/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$WEB_PORT/readyz', timeout=2)" 2>/dev/null; then
