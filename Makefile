@@ -40,6 +40,11 @@ prod: deps
 prod-stop:
 	scripts/prod.sh stop
 
+# A bounded locust run (< 10 minutes) against the make prod stack on loopback (docs/scaling.md).
+bench-load: deps
+	WITH_POSTGRES=1 scripts/system-deps.sh
+	$(BIN)/python -m benchmarks.load.run
+
 lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

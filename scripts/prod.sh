@@ -87,6 +87,7 @@ export ALLOWED_HOSTS=127.0.0.1,localhost
 export SITE_URL=http://127.0.0.1:$WEB_PORT
 export SECURE_SSL_REDIRECT=0
 export SECURE_COOKIES=0
+export TRUSTED_PROXY_COUNT=${TRUSTED_PROXY_COUNT:-0}
 export DATABASE_URL='postgres://assay_app:$(secret db-app.pass)@127.0.0.1:$PG_PORT/assay'
 export OWNER_DATABASE_URL='postgres://assay_owner:$(secret db-owner.pass)@127.0.0.1:$PG_PORT/assay'
 export REDIS_URL='redis://:$(secret redis.pass)@127.0.0.1:$REDIS_PORT/0'
