@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | sha1s
 # Test workers: xdist processes (the machine's cores by default).
 WORKERS ?= auto
 
-.PHONY: run test test-only lint format bench deps system-deps messages clean
+.PHONY: run test test-only lint format bench bench-load deps system-deps messages clean prod prod-stop
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ run: deps system-deps
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py build_pdf_fonts
 	scripts/run-dev.sh
+
+# The production stack on this machine, DEBUG=0, data under var/prod (scripts/prod.sh).
+prod: deps
+	WITH_POSTGRES=1 scripts/system-deps.sh
+	scripts/prod.sh start
+
+prod-stop:
+	scripts/prod.sh stop
+
+# A bounded locust run (< 10 minutes) against the make prod stack on loopback (docs/scaling.md).
+bench-load: deps
+	WITH_POSTGRES=1 scripts/system-deps.sh
+	$(BIN)/python -m benchmarks.load.run
 
 lint: deps
 	$(BIN)/ruff check .

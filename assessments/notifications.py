@@ -1,14 +1,15 @@
-"""Emails about engagements, sent after the change commits (console backend by default).
+"""Emails about engagements, enqueued after the change commits (console backend by default).
 
-Each takes ids: it runs from transaction.on_commit and re-reads what it needs.
+Each takes ids: it runs from transaction.on_commit and re-reads what it needs; the mail itself
+goes out from a Celery task with retries (portal/tasks.py), one message per recipient.
 """
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from assessments.models import Assignment, Engagement, Evidence, Nonconformity
+from portal.tasks import send_email
 from tenants.models import Membership
 from tenants.roles import CLIENT_ROLES
 
@@ -38,9 +39,8 @@ def _link(engagement):
 
 
 def _send(subject, body, recipients):
-    recipients = sorted(set(filter(None, recipients)))
-    if recipients:
-        send_mass_mail([(subject, body, None, [to]) for to in recipients])
+    for to in sorted(set(filter(None, recipients))):
+        send_email.delay(subject, body, to)
 
 
 def engagement_in_evidence(engagement_id):

@@ -2,11 +2,19 @@
 that public verification accepts."""
 
 import os
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 
-from certificates.pdf.signing import ensure_dev_tsa, generate_dev_ca_and_signer, write_dev_crl
+from certificates.pdf.signing import (
+    LOCAL_CA_NAME,
+    LOCAL_CA_STEM,
+    LOCAL_SIGNER_UNIT,
+    ensure_dev_tsa,
+    generate_dev_ca_and_signer,
+    write_dev_crl,
+)
 
 
 class SigningNotConfigured(Exception):
@@ -51,6 +59,33 @@ def ensure_dev_credentials(tenant):
     tenant.signing_pkcs12_path = str(credentials.pkcs12_path)
     tenant.save(update_fields=["signing_pkcs12_path"])
     return tenant
+
+
+def ensure_local_credentials(tenant, directory):
+    """Give a tenant signing credentials of a local CA kept in `directory` (made once, with a
+    random passphrase in `<file>.pass`), for `make prod` on one machine: production verification
+    trusts `<directory>/local-ca.pem`, never the development CA (portal/checks.py, E002).
+    Returns the CA file."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    slug = tenant.slug
+    pass_file = directory / f"{slug}-signer.p12.pass"
+    if not pass_file.is_file():
+        pass_file.write_text(secrets.token_urlsafe(32))
+        pass_file.chmod(0o600)
+    credentials = generate_dev_ca_and_signer(
+        directory,
+        tenant_name=tenant.name,
+        tenant_slug=slug,
+        passphrase=pass_file.read_text().strip(),
+        ca_name=LOCAL_CA_NAME,
+        ca_stem=LOCAL_CA_STEM,
+        signer_unit=LOCAL_SIGNER_UNIT,
+    )
+    if tenant.signing_pkcs12_path != str(credentials.pkcs12_path):
+        tenant.signing_pkcs12_path = str(credentials.pkcs12_path)
+        tenant.save(update_fields=["signing_pkcs12_path"])
+    return credentials.ca_cert_path
 
 
 def trust_roots():

@@ -9,7 +9,7 @@ from assessments.demo import demo_people, open_for_evidence
 from assessments.models import Assignment, Engagement, LevelRequirement, ModelVersion
 from assessments.services import decisions, engagements, evidence, findings
 from certificates import services, tasks
-from certificates.credentials import ensure_dev_credentials
+from certificates.credentials import ensure_dev_credentials, ensure_local_credentials
 from certificates.models import Certificate, Report
 from tenants.models import Membership, Organization, Tenant
 
@@ -17,9 +17,15 @@ EVIDENCE_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 S = Engagement.State
 
 
-def load(write=print):
+def load(write=print, signing_dir=None):
+    """DEVELOPMENT credentials for the demo body; with `signing_dir` (make prod), those of a
+    local CA kept there instead."""
     with scopes_disabled():
         for tenant in Tenant.objects.filter(slug="demo"):
+            if signing_dir:
+                ca = ensure_local_credentials(tenant, signing_dir)
+                write(f"Signing: {tenant.name} signs with the local CA {ca}.")
+                continue
             had = bool(tenant.signing_pkcs12_path)
             ensure_dev_credentials(tenant)
             if not had:

@@ -20,6 +20,7 @@ from certificates.credentials import SigningNotConfigured
 from certificates.models import Certificate, Report, pdf_upload_to
 from certificates.pdf.render import RenderError, RenderFailed
 from certificates.pdf.signing import SigningError, TimestampUnavailable
+from portal.metrics import PDF_RENDER_SECONDS
 
 # Failures worth another try: a render that crashed, a timestamp authority that did not answer.
 TRANSIENT = (RenderFailed, TimestampUnavailable)
@@ -58,7 +59,8 @@ def render_certificate(self, certificate_id):
         return "done already"
     with scope(tenant=certificate.tenant):
         try:
-            pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
+            with PDF_RENDER_SECONDS.labels(kind="certificate").time():
+                pdf, sha256, fingerprint = rendering.render_certificate_pdf(certificate)
         except SoftTimeLimitExceeded:
             _failed(Certificate, certificate_id, "stopped by the task's time limit")
             return "failed"  # still `issuing`: the sweeper sends it again
@@ -90,7 +92,8 @@ def render_report(self, report_id):
         return "done already"
     with scope(tenant=report.engagement.tenant):
         try:
-            pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
+            with PDF_RENDER_SECONDS.labels(kind="report").time():
+                pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
         except SoftTimeLimitExceeded:
             _failed(Report, report_id, "stopped by the task's time limit")
             return "failed"

@@ -1,4 +1,4 @@
-"""What a production start needs, as Django system checks (assay.E001…E005).
+"""What a production start needs, as Django system checks (assay.E001…E006).
 
 `manage.py check --deploy` reports each problem; the production entry points (portal/wsgi.py,
 portal/celery.py) run the same checks and refuse to start while any fails, since gunicorn and a
@@ -12,6 +12,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 TAG = "assay_production"
+# What the web process needs besides (the workers render no page): collectstatic's output.
+WEB_TAG = "assay_web"
 # Django's own measure of a weak key (security.W009), made an error here.
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
@@ -79,11 +81,34 @@ def check_production_settings(app_configs=None, **kwargs):
     return errors
 
 
-def refuse_unsafe_production():
+@checks.register(WEB_TAG, deploy=True)
+def check_static_manifest(app_configs=None, **kwargs):
+    """With DEBUG off, templates name static files through collectstatic's manifest (WhiteNoise
+    serves them): without it every HTML page would answer 500."""
+    if settings.DEBUG:
+        return []
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if not isinstance(staticfiles_storage, ManifestFilesMixin):
+        return []
+    manifest = Path(settings.STATIC_ROOT) / staticfiles_storage.manifest_name
+    if manifest.is_file():
+        return []
+    return [
+        checks.Error(
+            f"{manifest} is missing: collectstatic has not run, and every HTML page would "
+            "answer 500.",
+            hint="Run `manage.py collectstatic --noinput` (make prod does).",
+            id="assay.E006",
+        )
+    ]
+
+
+def refuse_unsafe_production(tags=(TAG,)):
     """Raise, naming every problem, if a production process lacks what it needs."""
     if settings.DEBUG:
         return
-    problems = checks.run_checks(tags=[TAG], include_deployment_checks=True)
+    problems = checks.run_checks(tags=list(tags), include_deployment_checks=True)
     errors = [p for p in problems if p.is_serious() and not p.is_silenced()]
     if errors:
         raise ImproperlyConfigured(

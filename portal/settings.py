@@ -301,6 +301,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
+# Production (make prod, docs/scaling.md): PDF renders have a queue of their own, so that slow
+# renders never hold up emails and sweeps; a `pdf` worker pool is sized apart from `default`.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "certificates.tasks.render_certificate": {"queue": "pdf"},
+    "certificates.tasks.render_report": {"queue": "pdf"},
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-pdfs": {"task": "certificates.tasks.sweep_pending", "schedule": 60.0},
     "expire-certificates": {
@@ -418,11 +425,14 @@ SPECTACULAR_SETTINGS = {
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers probe over plain http (portal/health.py); Prometheus scrapes /metrics.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    # SECURE_COOKIES=0 only for plain http on loopback (make prod); behind TLS keep them on.
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SESSION_COOKIE_HTTPONLY = True
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files, no
 # inline code (templates attach behaviour from static/portal/assay.js; tests/test_csp.py).
@@ -449,10 +459,41 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# Operations (make prod, issue 14): request ids, JSON logs, metrics.
+# Every request gets an id (X-Request-ID, or made), returned in the response and named in every
+# log line it causes, in the Celery tasks it enqueued too (portal/requestid.py). LOG_FORMAT=json
+# (the default with DEBUG off): one JSON object a line; `text` prints the message alone.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text" if DEBUG else "json")
+MIDDLEWARE.insert(0, "portal.requestid.RequestIdMiddleware")
+# django-prometheus times every request; /metrics (portal/metrics.py) is for these addresses, or
+# for a caller sending `Authorization: Bearer <METRICS_TOKEN>`.
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE.insert(1, "django_prometheus.middleware.PrometheusBeforeMiddleware")
+MIDDLEWARE.append("django_prometheus.middleware.PrometheusAfterMiddleware")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1")
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# Workers log through LOGGING below, not Celery's own handlers (portal/celery.py).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "portal.requestid.RequestIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT if LOG_FORMAT in ("json", "text") else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

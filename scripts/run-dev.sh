@@ -34,7 +34,7 @@ done
 echo "TSA: development timestamp authority http://127.0.0.1:8079/ (log var/tsa.log)"
 $BIN/python manage.py load_demo
 
-$BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+$BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 -Q default,pdf \
   --schedule=var/celerybeat-schedule >var/worker.log 2>&1 &
 pids+=($!)
 echo "Worker: started (log var/worker.log)"

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils.encoding import force_bytes
@@ -11,6 +10,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from portal import audit
+from portal.tasks import send_email
 from tenants.access import require_capability
 from tenants.models import Authorisation, ConflictOfInterest, Membership, Organization, User
 from tenants.roles import Capability, is_client_role
@@ -168,7 +168,7 @@ def send_welcome(*, user, request=None):
     }
     subject = "".join(render_to_string("registration/welcome_subject.txt", context).splitlines())
     body = render_to_string("registration/welcome_email.txt", context)
-    send_mail(subject, body, None, [user.email])
+    send_email.delay(subject, body, user.email)  # a task with retries (portal/tasks.py)
 
 
 @transaction.atomic

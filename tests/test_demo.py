@@ -2,6 +2,8 @@ from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from certificates.models import Certificate, Report
+from certificates.pdf.signing import validate_pdf
+from portal.checks import check_production_settings
 from tenants.models import Membership, Organization, Tenant, User
 from tenants.roles import Role
 
@@ -27,3 +29,24 @@ def test_demo_data_loads_once_and_twice_duplicates_nothing(db, pdf_settings, tmp
         assert certificate.status == "active" and certificate.pdf
         assert Report.objects.get().status == "ready"
     assert f"certificate {certificate.number} issued" in first
+
+
+def test_demo_signed_with_a_local_ca_passes_production_verification(
+    db, pdf_settings, tmp_path, capsys
+):
+    """`make prod`: the demo body signs with a local CA of its own, which production settings
+    may trust (never the development CA, assay.E002), and its certificate verifies against it."""
+    settings = pdf_settings
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", signing_dir=str(tmp_path / "local-ca"))
+    local_ca = tmp_path / "local-ca" / "local-ca.pem"
+    settings.DEBUG = False
+    settings.CERTIFICATE_TRUST_ROOTS = [str(local_ca)]
+    assert [e.id for e in check_production_settings() if e.id in ("assay.E002", "assay.E003")] == []
+    with scopes_disabled():
+        certificate = Certificate.objects.get()
+        assert Tenant.objects.get().signing_pkcs12_path.startswith(str(tmp_path / "local-ca"))
+    with certificate.pdf.open("rb") as pdf:
+        data = pdf.read()
+    assert validate_pdf(data, trust_roots=[local_ca]).ok
+    assert not validate_pdf(data, trust_roots=[settings.DEV_CA_DIR / "dev-ca.pem"]).ok

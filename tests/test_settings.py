@@ -18,6 +18,9 @@ PRODUCTION_ONLY = ("SITE_URL", "CERTIFICATE_TRUST_ROOTS", "REDIS_URL", "SECRET_K
 def _production_env(tmp_path, **changes):
     trust_root = tmp_path / "body-ca.pem"
     trust_root.write_text("-----BEGIN CERTIFICATE-----\n")
+    static_root = tmp_path / "static"  # what collectstatic leaves (its manifest)
+    static_root.mkdir(exist_ok=True)
+    (static_root / "staticfiles.json").write_text('{"paths": {}, "version": "1.1"}')
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ONLY}
     env.update(
         {
@@ -28,6 +31,7 @@ def _production_env(tmp_path, **changes):
             "SITE_URL": "https://assay.example.org",
             "CERTIFICATE_TRUST_ROOTS": str(trust_root),
             "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "STATIC_ROOT": str(static_root),
         }
     )
     for name, value in changes.items():
@@ -72,8 +76,18 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         ({"REDIS_URL": None}, "assay.E004", "REDIS_URL"),
         ({"SECRET_KEY": "changeme"}, "assay.E005", "SECRET_KEY"),
         ({"SECRET_KEY": "ab" * 40}, "assay.E005", "SECRET_KEY"),
+        ({"STATIC_ROOT": "/nonexistent/static"}, "assay.E006", "collectstatic"),
     ],
-    ids=["no-site-url", "no-trust-roots", "dev-ca", "missing-root", "no-redis", "short", "repeats"],
+    ids=[
+        "no-site-url",
+        "no-trust-roots",
+        "dev-ca",
+        "missing-root",
+        "no-redis",
+        "short",
+        "repeats",
+        "no-collectstatic",
+    ],
 )
 def test_check_deploy_reports_what_production_lacks(tmp_path, changes, check_id, named):
     result = _check_deploy(_production_env(tmp_path, **changes))
@@ -100,6 +114,12 @@ def test_a_production_process_refuses_to_start_without_what_it_needs(tmp_path, s
     result = _run(_production_env(tmp_path, REDIS_URL=None), "-c", start)
     assert result.returncode != 0
     assert "REDIS_URL" in result.stderr and "assay.E004" in result.stderr
+
+
+def test_the_web_process_refuses_to_start_without_collectstatic_output(tmp_path):
+    result = _run(_production_env(tmp_path, STATIC_ROOT=str(tmp_path / "empty")), "-c", START_WEB)
+    assert result.returncode != 0
+    assert "assay.E006" in result.stderr
 
 
 @pytest.mark.parametrize("start", [START_WEB, START_WORKER], ids=["web", "worker"])

@@ -112,6 +112,7 @@ class Workers:
         log = self.log_dir / f"{name}.log"
         command = [sys.executable, "-m", "celery", "-A", "portal", "worker"]
         command += ["--pool=prefork", f"--concurrency={concurrency}", "-n", f"{name}@%h"]
+        command += ["-Q", "default,pdf"]  # PDF renders are routed to their own queue
         command += ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "INFO"]
         if include:
             command += ["--include", ",".join(include)]

@@ -65,6 +65,12 @@ logger = logging.getLogger(__name__)
 DEV_CA_NAME = "Assay DEVELOPMENT CA — not for production"
 DEV_CA_CERT = "dev-ca.pem"
 DEV_CA_KEY = "dev-ca.key.pem"
+DEV_SIGNER_UNIT = "PDF signing (DEVELOPMENT — not for production)"
+# `make prod` on one machine: a CA of its own, kept under var/prod (scripts/prod.sh), so that
+# production verification (which refuses the development CA, assay.E002) has a root to trust.
+LOCAL_CA_NAME = "Assay local CA — make prod on one machine"
+LOCAL_CA_STEM = "local-ca"
+LOCAL_SIGNER_UNIT = "PDF signing (local CA of one machine)"
 DEV_TSA_CERT = "dev-tsa.pem"
 DEV_TSA_KEY = "dev-tsa.key.pem"
 DEV_CRL = "dev-ca.crl"
@@ -457,6 +463,9 @@ def generate_dev_ca_and_signer(
     tenant_slug: str | None = None,
     passphrase: str = DEV_PASSPHRASE,
     validity: dt.timedelta = dt.timedelta(days=3 * 365),
+    ca_name: str = DEV_CA_NAME,
+    ca_stem: str = "dev-ca",
+    signer_unit: str = DEV_SIGNER_UNIT,
 ) -> DevCredentials:
     """Make (once) a development CA in ``dest_dir`` and a signing certificate for a tenant.
 
@@ -464,13 +473,15 @@ def generate_dev_ca_and_signer(
     trusted), ``dev-ca.key.pem`` (mode 0600, to issue further tenants' certificates) and
     ``<slug>-signer.p12`` (key, certificate valid for ``validity`` and CA, encrypted with
     ``passphrase``). Files that exist are kept, so this is safe to call at every start.
+    ``ca_name``, ``ca_stem`` (the file names) and ``signer_unit`` make the local CA of
+    `make prod` instead (``ensure_local_credentials`` in certificates/credentials.py).
     """
     dest = Path(dest_dir)
     slug = tenant_slug or _slug(tenant_name)
-    ca_key, ca_cert = _ensure_dev_ca(dest)
+    ca_key, ca_cert = _ensure_dev_ca(dest, ca_name=ca_name, ca_stem=ca_stem)
     pkcs12_path = dest / f"{slug}-signer.p12"
     if not pkcs12_path.exists():
-        key, cert = _make_signer(ca_key, ca_cert, tenant_name, validity)
+        key, cert = _make_signer(ca_key, ca_cert, tenant_name, validity, signer_unit)
         data = pkcs12.serialize_key_and_certificates(
             name=f"{tenant_name} PDF signer".encode(),
             key=key,
@@ -479,14 +490,16 @@ def generate_dev_ca_and_signer(
             encryption_algorithm=serialization.BestAvailableEncryption(passphrase.encode()),
         )
         _write_private(pkcs12_path, data)
-    return DevCredentials(dest / DEV_CA_CERT, pkcs12_path, passphrase)
+    return DevCredentials(dest / f"{ca_stem}.pem", pkcs12_path, passphrase)
 
 
-def _ensure_dev_ca(dest: Path) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def _ensure_dev_ca(
+    dest: Path, *, ca_name: str = DEV_CA_NAME, ca_stem: str = "dev-ca"
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     dest.mkdir(parents=True, exist_ok=True)
-    ca_cert_path, ca_key_path = dest / DEV_CA_CERT, dest / DEV_CA_KEY
+    ca_cert_path, ca_key_path = dest / f"{ca_stem}.pem", dest / f"{ca_stem}.key.pem"
     if not (ca_cert_path.exists() and ca_key_path.exists()):
-        ca_key, ca_cert = _make_dev_ca()
+        ca_key, ca_cert = _make_dev_ca(ca_name)
         _write_private(
             ca_key_path,
             ca_key.private_bytes(
@@ -613,11 +626,13 @@ def _issued_by(ca_key, ca_cert, subject, public_key, not_before, not_after):
     )
 
 
-def _make_dev_ca() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+def _make_dev_ca(
+    ca_name: str = DEV_CA_NAME,
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.COMMON_NAME, DEV_CA_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, ca_name),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Assay development"),
         ]
     )
@@ -657,15 +672,14 @@ def _make_signer(
     ca_cert: x509.Certificate,
     tenant_name: str,
     validity: dt.timedelta,
+    unit: str = DEV_SIGNER_UNIT,
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name(
         [
             x509.NameAttribute(NameOID.COMMON_NAME, tenant_name),
             x509.NameAttribute(NameOID.ORGANIZATION_NAME, tenant_name),
-            x509.NameAttribute(
-                NameOID.ORGANIZATIONAL_UNIT_NAME, "PDF signing (DEVELOPMENT — not for production)"
-            ),
+            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit),
         ]
     )
     now = dt.datetime.now(dt.UTC)
