@@ -303,11 +303,6 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 # Production (make prod, docs/scaling.md): PDF renders have a queue of their own, so that slow
 # renders never hold up emails and sweeps; a `pdf` worker pool is sized apart from `default`.
-CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {
-    "certificates.tasks.render_certificate": {"queue": "pdf"},
-    "certificates.tasks.render_report": {"queue": "pdf"},
-}
 CELERY_BEAT_SCHEDULE = {
     "sweep-pending-pdfs": {"task": "certificates.tasks.sweep_pending", "schedule": 60.0},
     "expire-certificates": {
@@ -332,13 +327,13 @@ PDF_RENDER_TIMEOUT_S = int(os.environ.get("PDF_RENDER_TIMEOUT_S", "120"))
 PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"))
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
 # PDF work on Celery's own terms (issue 12, layout and content): render tasks go to the `pdf`
-# queue (a worker started without -Q consumes `celery` and `pdf`; a deployment may run
+# queue (a worker started without -Q consumes `default` and `pdf`; a deployment may run
 # dedicated `-Q pdf` workers), under Celery's soft and hard time limits beyond the render's
 # own limit, in worker processes replaced once they have grown past PDF_WORKER_MAX_MEMORY_MB.
 PDF_WORKER_MAX_MEMORY_MB = int(os.environ.get("PDF_WORKER_MAX_MEMORY_MB", "1536"))
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one queue only
-    Queue("celery", Exchange("celery"), routing_key="celery"),
+    Queue("default", Exchange("default"), routing_key="default"),
     Queue("pdf", Exchange("pdf"), routing_key="pdf"),
 )
 CELERY_TASK_ROUTES = {

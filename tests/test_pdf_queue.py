@@ -21,11 +21,11 @@ def test_pdf_tasks_go_to_the_pdf_queue(task):
 def test_other_tasks_stay_on_the_default_queue():
     route = app.amqp.router.route({}, tasks.expire_certificates.name, args=(), kwargs={})
 
-    assert route["queue"].name == "celery"
+    assert route["queue"].name == "default"
 
 
 def test_a_worker_started_without_queues_consumes_both():
-    assert {queue.name for queue in app.conf.task_queues} == {"celery", "pdf"}
+    assert {queue.name for queue in app.conf.task_queues} == {"default", "pdf"}
 
 
 @pytest.mark.parametrize("task", [tasks.render_certificate, tasks.render_report])
