@@ -453,6 +453,8 @@ class Evidence(TenantOwned):
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="evidence")
     items = models.ManyToManyField(CapabilityItem, related_name="+", blank=True)
+    # The level requirements the file supports (one file may serve many, across items).
+    requirements = models.ManyToManyField(LevelRequirement, related_name="+", blank=True)
     file = models.FileField(upload_to=evidence_upload_to, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))

@@ -68,6 +68,7 @@ class Action(StrEnum):
     VIEW_EVIDENCE = "view_evidence"
     UPLOAD_EVIDENCE = "upload_evidence"
     JUDGE_EVIDENCE = "judge_evidence"
+    LINK_EVIDENCE = "link_evidence"
     VIEW_NONCONFORMITIES = "view_nonconformities"
     RAISE_NC = "raise_nc"
     ANSWER_NC = "answer_nc"
@@ -124,6 +125,11 @@ RULES: dict[Action, Rule] = {
         {CLIENT, ASSESS},
         "upload_evidence",
         gettext_lazy("Only the client and the assessment team upload evidence."),
+    ),
+    Action.LINK_EVIDENCE: _rule(
+        {CLIENT, ASSESS},
+        "upload_evidence",
+        gettext_lazy("Only the client and the assessors link evidence to requirements."),
     ),
     Action.JUDGE_EVIDENCE: _rule(
         {ASSESS}, "judge_evidence", gettext_lazy("Only assessors judge evidence.")

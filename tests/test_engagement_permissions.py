@@ -127,6 +127,45 @@ def _judge(world, api):
     return api.post(_base(world) + f"evidence/{item.pk}/judge/", {"accept": True}, format="json")
 
 
+def _link(world, api):
+    from assessments.services import evidence
+
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+        requirement = LevelRequirement.objects.filter(
+            item__in=world.engagement.scope_items.all()
+        ).first()
+    return api.post(
+        _base(world) + f"evidence/{item.pk}/link/",
+        {"requirements": [requirement.pk]},
+        format="json",
+    )
+
+
+def _judge_many(world, api):
+    from assessments.services import evidence
+
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+    return api.post(
+        _base(world) + "evidence/judge-many/",
+        {"engagement": world.engagement.pk, "evidence": [item.pk], "accept": True},
+        format="json",
+    )
+
+
+def _bulk_upload(world, api):
+    return api.post(
+        _base(world) + "evidence/bulk/",
+        {"engagement": world.engagement.pk, "files": [pdf_upload(), pdf_upload("b.pdf")]},
+        format="multipart",
+    )
+
+
 def _record_finding(world, api):
     with scope(tenant=world.tenant):
         item = world.engagement.scope_items.first()
@@ -259,6 +298,9 @@ ACTIONS = {
     "assign": ("planning", {"admin"}, _assign),
     "upload": ("evidence", {"client", "lead", "assessor"}, _upload),
     "judge": ("evidence", {"lead", "assessor"}, _judge),
+    "link_evidence": ("evidence", {"client", "lead", "assessor"}, _link),
+    "judge_many": ("evidence", {"lead", "assessor"}, _judge_many),
+    "bulk_upload": ("evidence", {"client", "lead", "assessor"}, _bulk_upload),
     "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
     "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
     "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),

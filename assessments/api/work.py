@@ -5,6 +5,7 @@ from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -23,6 +24,7 @@ from assessments.models import (
 from assessments.scoring import Rating
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
+from assessments.views.work import PREVIEW_CSP
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 from portal.parsers import JSONParser
@@ -33,6 +35,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     items = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=CapabilityItem.objects.none()
+    )
+    requirements = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=LevelRequirement.objects.none()
     )
     supersedes = serializers.PrimaryKeyRelatedField(
         required=False, allow_null=True, queryset=Evidence.objects.none()
@@ -51,6 +56,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "sha256",
             "description",
             "items",
+            "requirements",
             "supersedes",
             "status",
             "review_note",
@@ -75,12 +81,35 @@ class EvidenceSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and getattr(request, "membership", None) is not None:
             self.fields["items"].child_relation.queryset = CapabilityItem.objects.all()
+            self.fields["requirements"].child_relation.queryset = LevelRequirement.objects.all()
             self.fields["supersedes"].queryset = policy.visible(request.membership, Evidence)
 
 
 class JudgeSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class JudgeManySerializer(JudgeSerializer):
+    engagement = VisibleEngagementField()
+    evidence = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class LinkSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    requirements = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    items = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    requirements = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
 
 
 def _items(request):
@@ -150,7 +179,7 @@ class EvidenceViewSet(
         return (
             policy.visible(self.request.membership, Evidence)
             .select_related("uploaded_by")
-            .prefetch_related("items")
+            .prefetch_related("items", "requirements")
         )
 
     def create(self, request, *args, **kwargs):
@@ -170,8 +199,93 @@ class EvidenceViewSet(
             uploaded=data["file"],
             description=data.get("description", ""),
             item_ids=[item.pk for item in data.get("items", [])],
+            requirement_ids=[r.pk for r in data.get("requirements", [])],
             supersedes=data.get("supersedes"),
         )
+
+    def _refused_upload(self, request):
+        request.data  # noqa: B018  (parse first: see create)
+        errors = getattr(request._request, "upload_errors", None)
+        if errors:
+            return Response({k: [v] for k, v in errors.items()}, status=400)
+        return None
+
+    @extend_schema(request=BulkUploadSerializer, responses=EvidenceSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Several files at once (multipart, `files` repeated), each linked to the same items
+        and requirements; all or nothing."""
+        refused = self._refused_upload(request)
+        if refused is not None:
+            return refused
+        payload = BulkUploadSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        stored = evidence_services.upload_many(
+            engagement=data["engagement"],
+            by=request.membership,
+            files=data["files"],
+            description=data["description"],
+            item_ids=data["items"],
+            requirement_ids=data["requirements"],
+        )
+        rows = self.get_queryset().filter(pk__in=[e.pk for e in stored]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(request=JudgeManySerializer, responses=EvidenceSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="judge-many")
+    def judge_many(self, request):
+        """An assessor accepts or rejects many files of one engagement at once."""
+        payload = JudgeManySerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        judged = evidence_services.judge_many(
+            engagement=data["engagement"],
+            by=request.membership,
+            evidence_ids=data["evidence"],
+            accept=data["accept"],
+            note=data["note"],
+        )
+        rows = self.get_queryset().filter(pk__in=[e.pk for e in judged]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data)
+
+    @extend_schema(request=LinkSerializer, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        """Link the file to the items and requirements it supports (replacing its links)."""
+        target = self.get_object()  # 404 before any 400
+        payload = LinkSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        evidence = evidence_services.link_evidence(
+            evidence=target,
+            by=request.membership,
+            item_ids=payload.validated_data["items"],
+            requirement_ids=payload.validated_data["requirements"],
+        )
+        return Response(self.get_serializer(evidence).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def preview(self, request, pk=None):
+        """PDF, PNG and JPEG inline, after the SHA-256 check (404 for other types)."""
+        evidence = self.get_object()
+        try:
+            handle = evidence_services.open_for_preview(evidence=evidence, by=request.membership)
+        except evidence_services.NotPreviewable as error:
+            raise NotFound(str(error)) from error
+        except evidence_services.TamperedFile as error:
+            raise Conflict(str(error)) from error
+        response = FileResponse(
+            handle,
+            as_attachment=False,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["Content-Security-Policy"] = PREVIEW_CSP + (
+            "; sandbox" if evidence.content_type.startswith("image/") else ""
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @extend_schema(request=JudgeSerializer, responses=EvidenceSerializer)
     @action(detail=True, methods=["post"])

@@ -73,8 +73,34 @@ class ConflictForm(forms.Form):
             self.fields["user"].queryset = people
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (a list once cleaned)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"data-dropzone": ""}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class RequirementChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} (L{obj.level}) — {obj.text[:90]}"
+
+
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = MultipleFileField(
+        label=_("Files"),
+        help_text=_("Choose several files or drop them here; each gets the links below."),
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -84,10 +110,22 @@ class EvidenceForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
+    requirements = RequirementChoiceField(
+        label=_("Level requirements it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
 
-    def __init__(self, *args, items, upload_errors=None, **kwargs):
+    def __init__(self, *args, items, requirements=None, upload_errors=None, single=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items
+        self.fields["requirements"].queryset = requirements
+        self.single = single
+        if single:
+            self.fields["file"].widget = forms.ClearableFileInput()
+            self.fields["file"].label = _("File")
+            self.fields["file"].help_text = ""
         self.upload_errors = upload_errors or {}
 
     def clean(self):
@@ -95,7 +133,44 @@ class EvidenceForm(forms.Form):
         for field, message in self.upload_errors.items():
             self.errors.pop(field, None)
             self.add_error(field if field in self.fields else None, message)
+        files = self.cleaned_data.get("file") or []
+        if self.single and len(files) > 1:
+            self.add_error("file", _("A new version is one file."))
         return super().clean()
+
+
+class LinkForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Capability items it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    requirements = RequirementChoiceField(
+        label=_("Level requirements it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+
+    def __init__(self, *args, items, requirements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items
+        self.fields["requirements"].queryset = requirements
+
+
+class JudgeManyForm(forms.Form):
+    evidence = forms.ModelMultipleChoiceField(queryset=None)
+    accept = forms.TypedChoiceField(
+        label=_("Judgement"),
+        choices=[("1", _("Accept")), ("0", _("Reject"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
 
 
 class JudgeForm(forms.Form):

@@ -15,6 +15,12 @@ urlpatterns = [
         name="evidence_download",
     ),
     path(
+        E + "evidence/<int:evidence_id>/preview/",
+        views.evidence_preview,
+        name="evidence_preview",
+    ),
+    path(E + "evidence/judge/", views.evidence_judge_many, name="evidence_judge_many"),
+    path(
         E + "evidence/<int:evidence_id>/new-version/",
         views.evidence_upload,
         name="evidence_new_version",

@@ -68,7 +68,10 @@ MAKERS = {
     },
     "api:assignment-detail/pk": _pk("b_assignment"),
     **{f"api:conflict-{name}/pk": _pk("b_conflict") for name in ("detail", "withdraw")},
-    **{f"api:evidence-{name}/pk": _pk("b_evidence") for name in ("detail", "judge", "download")},
+    **{
+        f"api:evidence-{name}/pk": _pk("b_evidence")
+        for name in ("detail", "judge", "download", "link", "preview")
+    },
     "api:finding-detail/pk": _pk("b_finding"),
     **{
         f"api:nonconformity-{name}/pk": _pk("b_nonconformity")
