@@ -483,6 +483,78 @@ class Evidence(TenantOwned):
         return self.original_name
 
 
+class EvidenceRequest(TenantOwned):
+    """An assessor asks the client for specific material by a date. Material pre-review
+    (材料初审): the assessor accepts what was submitted or asks for a correction by a set date
+    (限期调整), after which the client resubmits."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CORRECTION = "needs_correction", _("Needs correction")
+        RESUBMITTED = "resubmitted", _("Resubmitted")
+        ACCEPTED = "accepted", _("Accepted")
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="evidence_requests"
+    )
+    item = models.ForeignKey(
+        CapabilityItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expected = models.ForeignKey(
+        ExpectedEvidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("what is asked for"), max_length=300)
+    details = models.TextField(_("details"), blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    evidence = models.ManyToManyField(Evidence, related_name="requests", blank=True)
+    client_note = models.TextField(_("client's note"), blank=True)
+    correction_note = models.TextField(_("what to correct"), blank=True)
+    correction_due = models.DateField(_("correct by"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "expected"],
+                condition=models.Q(expected__isnull=False),
+                name="one_request_per_expected_evidence",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def deadline(self):
+        """The date the client must act by now: the correction's, else the request's."""
+        if self.status == self.Status.NEEDS_CORRECTION and self.correction_due:
+            return self.correction_due
+        return self.due_date
+
+    @property
+    def awaits_client(self):
+        return self.status in (self.Status.OPEN, self.Status.NEEDS_CORRECTION)
+
+    @property
+    def awaits_team(self):
+        return self.status in (self.Status.SUBMITTED, self.Status.RESUBMITTED)
+
+
 class Finding(TenantOwned):
     """What the assessors found for one capability item in scope."""
 

@@ -36,6 +36,7 @@ from assessments.models import (
     Engagement,
     EngagementUserObjectPermission,
     Evidence,
+    EvidenceRequest,
     Finding,
     Nonconformity,
     RequirementRating,
@@ -68,6 +69,8 @@ class Action(StrEnum):
     VIEW_EVIDENCE = "view_evidence"
     UPLOAD_EVIDENCE = "upload_evidence"
     JUDGE_EVIDENCE = "judge_evidence"
+    REQUEST_EVIDENCE = "request_evidence"
+    ANSWER_REQUEST = "answer_request"
     LINK_EVIDENCE = "link_evidence"
     VIEW_NONCONFORMITIES = "view_nonconformities"
     RAISE_NC = "raise_nc"
@@ -133,6 +136,14 @@ RULES: dict[Action, Rule] = {
     ),
     Action.JUDGE_EVIDENCE: _rule(
         {ASSESS}, "judge_evidence", gettext_lazy("Only assessors judge evidence.")
+    ),
+    Action.REQUEST_EVIDENCE: _rule(
+        {ASSESS},
+        "request_evidence",
+        gettext_lazy("Only assessors ask for evidence and pre-review it."),
+    ),
+    Action.ANSWER_REQUEST: _rule(
+        {CLIENT}, "upload_evidence", gettext_lazy("Only the client answers an evidence request.")
     ),
     Action.VIEW_NONCONFORMITIES: _rule({ADMIN, VIEW, CLIENT}),
     Action.RAISE_NC: _rule(
@@ -301,6 +312,7 @@ VISIBILITY = {
     Finding: (Action.VIEW_FINDINGS, "engagement"),
     RequirementRating: (Action.VIEW_FINDINGS, "finding__engagement"),
     Evidence: (Action.VIEW_EVIDENCE, "engagement"),
+    EvidenceRequest: (Action.VIEW_EVIDENCE, "engagement"),
     Nonconformity: (Action.VIEW_NONCONFORMITIES, "engagement"),
     Review: (Action.VIEW_REVIEWS, "engagement"),
     Decision: (Action.VIEW_DECISION, "engagement"),

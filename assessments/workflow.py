@@ -156,6 +156,7 @@ ACTIONS = {
     "assign": {S.DRAFT, S.PLANNING, S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},
     "upload_evidence": {S.EVIDENCE, S.ASSESSMENT},
     "judge_evidence": {S.EVIDENCE, S.ASSESSMENT},
+    "request_evidence": {S.PLANNING, S.EVIDENCE, S.ASSESSMENT},
     "record_finding": {S.EVIDENCE, S.ASSESSMENT},
     "raise_nc": {S.ASSESSMENT, S.REVIEW},
     "answer_nc": {S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},

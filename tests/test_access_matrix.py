@@ -6,6 +6,7 @@ or not, the API detail answers 200 or 404, and the web page answers 200 or 403/4
 list, the detail, the web page and the API cannot disagree.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
@@ -14,6 +15,7 @@ from django_scopes import scope
 
 from assessments.models import Decision, Evidence, Finding, Review
 from assessments.services import findings
+from assessments.services import requests as request_services
 from certificates import services as certificate_services
 from certificates.models import Certificate, Report
 from tests.engagement_world import advance, build_world
@@ -38,6 +40,7 @@ EXPECTED = {
     "assignment": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "finding": {"assessment": STAFF, "closed": STAFF},
     "evidence": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
+    "evidence_request": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "nonconformity": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "review": {"closed": STAFF},
     "decision": {"closed": STAFF},
@@ -56,6 +59,7 @@ class Objects:
     evidence: Evidence
     nonconformity: object
     report: Report
+    evidence_request: object = None
     review: Review | None = None
     decision: Decision | None = None
     certificate: Certificate | None = None
@@ -78,6 +82,12 @@ def _build(tenant, state):
             description="d",
         )
         report = certificate_services.request_report(engagement=engagement, by=world.lead)
+        asked = request_services.request_evidence(
+            engagement=engagement,
+            by=world.assessor,
+            title="Pipeline definition",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
     if state == "closed":
         advance(world, "closed")
     with scope(tenant=tenant):
@@ -89,6 +99,7 @@ def _build(tenant, state):
             evidence=Evidence.objects.filter(engagement=engagement).first(),
             nonconformity=nc,
             report=report,
+            evidence_request=asked,
         )
         if state == "closed":
             objects.review = Review.objects.get(engagement=engagement)
@@ -139,6 +150,14 @@ def _surfaces(kind, o):
             _api("evidence", "list"),
             _api("evidence", "detail", pk=pk),
             _web("assessments:evidence_detail", engagement_id=e, evidence_id=pk),
+            pk,
+        )
+    if kind == "evidence_request":
+        pk = o.evidence_request.pk
+        return (
+            _api("evidence-request", "list"),
+            _api("evidence-request", "detail", pk=pk),
+            _web("assessments:request_detail", engagement_id=e, request_id=pk),
             pk,
         )
     if kind == "nonconformity":

@@ -166,6 +166,63 @@ def _bulk_upload(world, api):
     )
 
 
+def _asked(world):
+    import datetime
+
+    from assessments.services import requests
+
+    with scope(tenant=world.tenant):
+        return requests.request_evidence(
+            engagement=world.engagement,
+            by=world.assessor,
+            title="Pipeline definition",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
+
+
+def _request_evidence(world, api):
+    import datetime
+
+    return api.post(
+        _base(world) + "evidence-requests/",
+        {
+            "engagement": world.engagement.pk,
+            "title": "Branching policy",
+            "due_date": str(datetime.date.today() + datetime.timedelta(days=7)),
+        },
+        format="json",
+    )
+
+
+def _submit_request(world, api):
+    from assessments.services import evidence
+
+    asked = _asked(world)
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+    return api.post(
+        _base(world) + f"evidence-requests/{asked.pk}/submit/",
+        {"evidence": [item.pk]},
+        format="json",
+    )
+
+
+def _review_request(world, api):
+    from assessments.services import evidence, requests
+
+    asked = _asked(world)
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+        requests.submit_request(request=asked, by=world.client, evidence_ids=[item.pk])
+    return api.post(
+        _base(world) + f"evidence-requests/{asked.pk}/review/", {"accept": True}, format="json"
+    )
+
+
 def _record_finding(world, api):
     with scope(tenant=world.tenant):
         item = world.engagement.scope_items.first()
@@ -301,6 +358,9 @@ ACTIONS = {
     "link_evidence": ("evidence", {"client", "lead", "assessor"}, _link),
     "judge_many": ("evidence", {"lead", "assessor"}, _judge_many),
     "bulk_upload": ("evidence", {"client", "lead", "assessor"}, _bulk_upload),
+    "request_evidence": ("evidence", {"lead", "assessor"}, _request_evidence),
+    "submit_request": ("evidence", {"client"}, _submit_request),
+    "review_request": ("evidence", {"lead", "assessor"}, _review_request),
     "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
     "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
     "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),

@@ -15,6 +15,7 @@ from assessments.models import (
     CapabilityItem,
     Decision,
     Evidence,
+    EvidenceRequest,
     Finding,
     LevelRequirement,
     Nonconformity,
@@ -24,6 +25,7 @@ from assessments.models import (
 from assessments.scoring import Rating
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
+from assessments.services import requests as request_services
 from assessments.views.work import PREVIEW_CSP
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
@@ -585,3 +587,152 @@ class DecisionViewSet(_RecordViewSet):
             level=data.get("level"),
             reasons=data.get("reasons", ""),
         )
+
+
+class EvidenceRequestSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CapabilityItem.objects.none(), required=False, allow_null=True
+    )
+    expected_code = serializers.CharField(source="expected.code", read_only=True, default=None)
+    evidence = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    deadline = serializers.DateField(read_only=True)
+
+    class Meta:
+        model = EvidenceRequest
+        fields = [
+            "id",
+            "engagement",
+            "item",
+            "expected_code",
+            "title",
+            "details",
+            "due_date",
+            "deadline",
+            "status",
+            "evidence",
+            "client_note",
+            "correction_note",
+            "correction_due",
+            "requested_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "client_note",
+            "correction_note",
+            "correction_due",
+            "requested_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("request") is not None:
+            self.fields["item"].queryset = CapabilityItem.objects.all()
+
+
+class CatalogueRequestSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    due_date = serializers.DateField()
+
+
+class SubmitRequestSerializer(serializers.Serializer):
+    evidence = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    correction_due = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+with scopes_disabled():
+
+    class EvidenceRequestFilter(EngagementWorkFilter):
+        class Meta:
+            model = EvidenceRequest
+            fields = ["engagement", "status"]
+
+
+class EvidenceRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Evidence requests: assessors ask (or fill them from the model's catalogue), the client
+    submits files, assessors pre-review: accept, or ask for a correction by a date."""
+
+    serializer_class = EvidenceRequestSerializer
+    filterset_class = EvidenceRequestFilter
+    ordering = ["due_date", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return EvidenceRequest.objects.none()
+        return (
+            policy.visible(self.request.membership, EvidenceRequest)
+            .select_related("expected")
+            .prefetch_related("evidence")
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = request_services.request_evidence(
+            engagement=data["engagement"],
+            by=self.request.membership,
+            title=data["title"],
+            details=data.get("details", ""),
+            due_date=data["due_date"],
+            item=data.get("item"),
+        )
+
+    @extend_schema(
+        request=CatalogueRequestSerializer, responses=EvidenceRequestSerializer(many=True)
+    )
+    @action(detail=False, methods=["post"], url_path="from-catalogue")
+    def from_catalogue(self, request):
+        """One request per evidence the model expects at the target level of every in-scope
+        leaf; those already asked for are skipped."""
+        payload = CatalogueRequestSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        made = request_services.request_from_catalogue(
+            engagement=payload.validated_data["engagement"],
+            by=request.membership,
+            due_date=payload.validated_data["due_date"],
+        )
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in made]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(request=SubmitRequestSerializer, responses=EvidenceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """The client answers with files already uploaded to the engagement."""
+        target = self.get_object()
+        payload = SubmitRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = request_services.submit_request(
+            request=target,
+            by=request.membership,
+            evidence_ids=payload.validated_data["evidence"],
+            note=payload.validated_data["note"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
+
+    @extend_schema(request=ReviewRequestSerializer, responses=EvidenceRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Pre-review: accept, or ask for a correction with a note and a deadline."""
+        target = self.get_object()
+        payload = ReviewRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = request_services.review_request(
+            request=target, by=request.membership, **payload.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)

@@ -282,3 +282,48 @@ class DecisionForm(forms.Form):
         empty_value=None,
     )
     reasons = forms.CharField(label=_("Reasons"), widget=forms.Textarea(attrs={"rows": 4}))
+
+
+class EvidenceRequestForm(forms.Form):
+    title = forms.CharField(label=_("What is asked for"), max_length=300)
+    details = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    item = forms.ModelChoiceField(label=_("Capability item"), queryset=None, required=False)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class CatalogueRequestForm(forms.Form):
+    catalogue_due_date = forms.DateField(label=_("Due date"), widget=DateInput)
+
+
+class SubmitRequestForm(forms.Form):
+    evidence = forms.ModelMultipleChoiceField(
+        label=_("Files that answer the request"),
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+
+
+class ReviewRequestForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Pre-review"),
+        choices=[("1", _("Accept")), ("0", _("Ask for a correction"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What to correct"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    correction_due = forms.DateField(label=_("Correct by"), required=False, widget=DateInput)

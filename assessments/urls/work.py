@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from assessments.views import requests as request_views
 from assessments.views import work as views
 
 E = "engagements/<int:engagement_id>/"
@@ -25,6 +26,8 @@ urlpatterns = [
         views.evidence_upload,
         name="evidence_new_version",
     ),
+    path(E + "requests/", request_views.request_list, name="request_list"),
+    path(E + "requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
     path(E + "items/<int:item_id>/finding/", views.finding_edit, name="finding_edit"),
     path(E + "nonconformities/new/", views.nonconformity_create, name="nonconformity_create"),
     path(

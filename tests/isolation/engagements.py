@@ -1,10 +1,13 @@
 """Tenant B's engagement with its team, evidence, finding and nonconformity."""
 
+import datetime
+
 from django_scopes import scope
 
 from assessments.models import Assignment, Decision, Evidence, Finding, Nonconformity, Review
 from assessments.services import engagements as services
 from assessments.services import findings
+from assessments.services import requests as request_services
 from tenants.models import ConflictOfInterest
 from tests.engagement_world import advance, build_world
 
@@ -39,8 +42,15 @@ def populate(world, tenant_b, canary):
             organization=b.organization,
             reason=f"{canary} conflict",
         )
+        asked = request_services.request_evidence(
+            engagement=engagement,
+            by=b.assessor,
+            title=f"{canary} request",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
         world.update(
             {
+                "b_request": asked,
                 "b_engagement": engagement,
                 "b_assignment": Assignment.objects.filter(engagement=engagement).first(),
                 "b_evidence": Evidence.objects.filter(engagement=engagement).first(),
@@ -73,6 +83,11 @@ MAKERS = {
         for name in ("detail", "judge", "download", "link", "preview")
     },
     "api:finding-detail/pk": _pk("b_finding"),
+    **{
+        f"api:evidence-request-{name}/pk": _pk("b_request")
+        for name in ("detail", "submit", "review")
+    },
+    "request_id": lambda world: world["b_request"].pk,
     **{
         f"api:nonconformity-{name}/pk": _pk("b_nonconformity")
         for name in ("detail", "answer", "close")
