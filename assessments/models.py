@@ -555,6 +555,28 @@ class EvidenceRequest(TenantOwned):
         return self.status in (self.Status.SUBMITTED, self.Status.RESUBMITTED)
 
 
+class SelfRating(TenantOwned):
+    """The client's own rating of one in-scope leaf before the assessment (企业自评): the level
+    it believes it reaches (0: not even level 1) and the level it aims at."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="self_ratings"
+    )
+    item = models.ForeignKey(CapabilityItem, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level reached (own view)"))
+    target_level = models.PositiveSmallIntegerField(_("target level"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "item"], name="one_self_rating_per_item"),
+        ]
+
+
 class Finding(TenantOwned):
     """What the assessors found for one capability item in scope."""
 

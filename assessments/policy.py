@@ -41,6 +41,7 @@ from assessments.models import (
     Nonconformity,
     RequirementRating,
     Review,
+    SelfRating,
 )
 from assessments.permissions import (  # the standing tokens
     ADMIN,
@@ -73,6 +74,8 @@ class Action(StrEnum):
     ANSWER_REQUEST = "answer_request"
     LINK_EVIDENCE = "link_evidence"
     VIEW_NONCONFORMITIES = "view_nonconformities"
+    SELF_ASSESS = "self_assess"
+    VIEW_SELF_ASSESSMENT = "view_self_assessment"
     RAISE_NC = "raise_nc"
     ANSWER_NC = "answer_nc"
     CLOSE_NC = "close_nc"
@@ -146,6 +149,10 @@ RULES: dict[Action, Rule] = {
         {CLIENT}, "upload_evidence", gettext_lazy("Only the client answers an evidence request.")
     ),
     Action.VIEW_NONCONFORMITIES: _rule({ADMIN, VIEW, CLIENT}),
+    Action.SELF_ASSESS: _rule(
+        {CLIENT}, "self_assess", gettext_lazy("Only the client assesses itself.")
+    ),
+    Action.VIEW_SELF_ASSESSMENT: _rule({ADMIN, VIEW, CLIENT}),
     Action.RAISE_NC: _rule(
         {ASSESS}, "raise_nc", gettext_lazy("Only assessors raise nonconformities.")
     ),
@@ -314,6 +321,7 @@ VISIBILITY = {
     Evidence: (Action.VIEW_EVIDENCE, "engagement"),
     EvidenceRequest: (Action.VIEW_EVIDENCE, "engagement"),
     Nonconformity: (Action.VIEW_NONCONFORMITIES, "engagement"),
+    SelfRating: (Action.VIEW_SELF_ASSESSMENT, "engagement"),
     Review: (Action.VIEW_REVIEWS, "engagement"),
     Decision: (Action.VIEW_DECISION, "engagement"),
 }

@@ -157,6 +157,7 @@ ACTIONS = {
     "upload_evidence": {S.EVIDENCE, S.ASSESSMENT},
     "judge_evidence": {S.EVIDENCE, S.ASSESSMENT},
     "request_evidence": {S.PLANNING, S.EVIDENCE, S.ASSESSMENT},
+    "self_assess": {S.PLANNING, S.EVIDENCE},  # before the assessment starts
     "record_finding": {S.EVIDENCE, S.ASSESSMENT},
     "raise_nc": {S.ASSESSMENT, S.REVIEW},
     "answer_nc": {S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},

@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments.models import Decision, Evidence, Finding, Review
+from assessments.models import Decision, Evidence, Finding, Review, SelfRating
 from assessments.services import findings
 from assessments.services import requests as request_services
 from certificates import services as certificate_services
@@ -40,6 +40,7 @@ EXPECTED = {
     "assignment": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "finding": {"assessment": STAFF, "closed": STAFF},
     "evidence": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
+    "self_rating": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "evidence_request": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "nonconformity": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "review": {"closed": STAFF},
@@ -60,6 +61,7 @@ class Objects:
     nonconformity: object
     report: Report
     evidence_request: object = None
+    self_rating: object = None
     review: Review | None = None
     decision: Decision | None = None
     certificate: Certificate | None = None
@@ -88,6 +90,9 @@ def _build(tenant, state):
             title="Pipeline definition",
             due_date=datetime.date.today() + datetime.timedelta(days=7),
         )
+        self_rating = SelfRating.objects.create(
+            tenant=tenant, engagement=engagement, item=item, level=2, rated_by=world.client.user
+        )
     if state == "closed":
         advance(world, "closed")
     with scope(tenant=tenant):
@@ -100,6 +105,7 @@ def _build(tenant, state):
             nonconformity=nc,
             report=report,
             evidence_request=asked,
+            self_rating=self_rating,
         )
         if state == "closed":
             objects.review = Review.objects.get(engagement=engagement)
@@ -150,6 +156,14 @@ def _surfaces(kind, o):
             _api("evidence", "list"),
             _api("evidence", "detail", pk=pk),
             _web("assessments:evidence_detail", engagement_id=e, evidence_id=pk),
+            pk,
+        )
+    if kind == "self_rating":
+        pk = o.self_rating.pk
+        return (
+            _api("self-rating", "list"),
+            _api("self-rating", "detail", pk=pk),
+            _web("assessments:self_assessment", engagement_id=e),
             pk,
         )
     if kind == "evidence_request":

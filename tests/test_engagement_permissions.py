@@ -223,6 +223,20 @@ def _review_request(world, api):
     )
 
 
+def _self_assess(world, api):
+    with scope(tenant=world.tenant):
+        item = world.engagement.scope_items.first()
+    return api.post(
+        _base(world) + "self-ratings/",
+        {"engagement": world.engagement.pk, "ratings": [{"item": item.pk, "level": 2}]},
+        format="json",
+    )
+
+
+def _self_assessment_gap(world, api):
+    return api.get(_base(world) + f"self-ratings/gap/{world.engagement.pk}/")
+
+
 def _record_finding(world, api):
     with scope(tenant=world.tenant):
         item = world.engagement.scope_items.first()
@@ -361,6 +375,12 @@ ACTIONS = {
     "request_evidence": ("evidence", {"lead", "assessor"}, _request_evidence),
     "submit_request": ("evidence", {"client"}, _submit_request),
     "review_request": ("evidence", {"lead", "assessor"}, _review_request),
+    "self_assess": ("evidence", {"client"}, _self_assess),
+    "self_assessment_gap": (
+        "assessment",
+        {"admin", "lead", "assessor", "reviewer", "officer", "observer"},
+        _self_assessment_gap,
+    ),
     "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
     "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
     "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),

@@ -21,11 +21,14 @@ from assessments.models import (
     Nonconformity,
     RequirementRating,
     Review,
+    SelfRating,
 )
 from assessments.scoring import Rating
+from assessments.selectors.work import self_assessment_gap
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from assessments.services import requests as request_services
+from assessments.services import self_assessment as self_services
 from assessments.views.work import PREVIEW_CSP
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
@@ -736,3 +739,84 @@ class EvidenceRequestViewSet(
             request=target, by=request.membership, **payload.validated_data
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
+
+
+class SelfRatingSerializer(serializers.ModelSerializer):
+    item_code = serializers.CharField(source="item.code", read_only=True)
+
+    class Meta:
+        model = SelfRating
+        fields = ["id", "engagement", "item", "item_code", "level", "target_level", "note"]
+        read_only_fields = fields
+
+
+class SelfRatingInput(serializers.Serializer):
+    item = serializers.IntegerField()
+    level = serializers.IntegerField(min_value=0, max_value=10)
+    target_level = serializers.IntegerField(
+        min_value=1, max_value=10, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class SelfAssessSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    ratings = SelfRatingInput(many=True, allow_empty=False)
+
+
+class GapSerializer(serializers.Serializer):
+    item = serializers.IntegerField(source="pk")
+    code = serializers.CharField()
+    self_level = serializers.IntegerField(allow_null=True)
+    self_target = serializers.IntegerField(allow_null=True)
+    assessed = serializers.IntegerField(allow_null=True)
+    gap = serializers.IntegerField(allow_null=True)
+
+
+with scopes_disabled():
+
+    class SelfRatingFilter(EngagementWorkFilter):
+        class Meta:
+            model = SelfRating
+            fields = ["engagement"]
+
+
+class SelfRatingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The client's self-assessment (企业自评). POST records several items at once:
+    {"engagement": id, "ratings": [{"item": id, "level": 2, "target_level": 3, "note": ""}]}."""
+
+    serializer_class = SelfRatingSerializer
+    filterset_class = SelfRatingFilter
+    ordering = ["engagement", "item__position", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SelfRating.objects.none()
+        return policy.visible(self.request.membership, SelfRating).select_related("item")
+
+    @extend_schema(request=SelfAssessSerializer, responses=SelfRatingSerializer(many=True))
+    def create(self, request):
+        payload = SelfAssessSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        ratings = {r["item"]: (r["level"], r["target_level"], r["note"]) for r in data["ratings"]}
+        saved = self_services.self_assess(
+            engagement=data["engagement"], by=request.membership, ratings=ratings
+        )
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in saved]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(responses=GapSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path=r"gap/(?P<engagement_id>\d+)")
+    def gap(self, request, engagement_id=None):
+        """Per in-scope leaf: own level and target, assessed level, and the gap (staff)."""
+        engagement = visible_engagements(request).filter(pk=engagement_id).first()
+        if engagement is None:
+            raise NotFound()
+        policy.require(request.membership, policy.Action.VIEW_SCORE, engagement)
+        return Response(GapSerializer(self_assessment_gap(engagement), many=True).data)

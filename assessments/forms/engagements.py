@@ -327,3 +327,55 @@ class ReviewRequestForm(forms.Form):
         label=_("What to correct"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     correction_due = forms.DateField(label=_("Correct by"), required=False, widget=DateInput)
+
+
+class SelfAssessmentForm(forms.Form):
+    """One row per in-scope leaf: the client's own level, its target and a note."""
+
+    def __init__(self, *args, items, top, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        levels = [("", "—")] + [(str(n), str(n)) for n in range(0, top + 1)]
+        targets = [("", "—")] + [(str(n), str(n)) for n in range(1, top + 1)]
+        for item in self.items:
+            mine = current.get(item.pk)
+            self.fields[f"level_{item.pk}"] = forms.TypedChoiceField(
+                label=_("Level reached: %(code)s") % {"code": item.code},
+                choices=levels,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=mine.level if mine else "",
+            )
+            self.fields[f"target_{item.pk}"] = forms.TypedChoiceField(
+                label=_("Target: %(code)s") % {"code": item.code},
+                choices=targets,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=mine.target_level if mine and mine.target_level else "",
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label=_("Note: %(code)s") % {"code": item.code},
+                required=False,
+                max_length=2000,
+                initial=mine.note if mine else "",
+            )
+
+    def rows(self):
+        return [
+            (item, self[f"level_{item.pk}"], self[f"target_{item.pk}"], self[f"note_{item.pk}"])
+            for item in self.items
+        ]
+
+    def ratings(self):
+        result = {}
+        for item in self.items:
+            level = self.cleaned_data.get(f"level_{item.pk}")
+            if level is not None:
+                result[item.pk] = (
+                    level,
+                    self.cleaned_data.get(f"target_{item.pk}"),
+                    self.cleaned_data.get(f"note_{item.pk}", ""),
+                )
+        return result

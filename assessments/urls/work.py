@@ -3,6 +3,7 @@
 from django.urls import path
 
 from assessments.views import requests as request_views
+from assessments.views import self_assessment as self_views
 from assessments.views import work as views
 
 E = "engagements/<int:engagement_id>/"
@@ -28,6 +29,7 @@ urlpatterns = [
     ),
     path(E + "requests/", request_views.request_list, name="request_list"),
     path(E + "requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
+    path(E + "self-assessment/", self_views.self_assessment, name="self_assessment"),
     path(E + "items/<int:item_id>/finding/", views.finding_edit, name="finding_edit"),
     path(E + "nonconformities/new/", views.nonconformity_create, name="nonconformity_create"),
     path(

@@ -4,7 +4,15 @@ import datetime
 
 from django_scopes import scope
 
-from assessments.models import Assignment, Decision, Evidence, Finding, Nonconformity, Review
+from assessments.models import (
+    Assignment,
+    Decision,
+    Evidence,
+    Finding,
+    Nonconformity,
+    Review,
+    SelfRating,
+)
 from assessments.services import engagements as services
 from assessments.services import findings
 from assessments.services import requests as request_services
@@ -50,6 +58,14 @@ def populate(world, tenant_b, canary):
         )
         world.update(
             {
+                "b_self_rating": SelfRating.objects.create(
+                    tenant=tenant_b,
+                    engagement=engagement,
+                    item=item,
+                    level=2,
+                    note=f"{canary} self",
+                    rated_by=b.client.user,
+                ),
                 "b_request": asked,
                 "b_engagement": engagement,
                 "b_assignment": Assignment.objects.filter(engagement=engagement).first(),
@@ -87,6 +103,7 @@ MAKERS = {
         f"api:evidence-request-{name}/pk": _pk("b_request")
         for name in ("detail", "submit", "review")
     },
+    "api:self-rating-detail/pk": _pk("b_self_rating"),
     "request_id": lambda world: world["b_request"].pk,
     **{
         f"api:nonconformity-{name}/pk": _pk("b_nonconformity")
