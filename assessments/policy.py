@@ -85,6 +85,10 @@ class Action(StrEnum):
     DECIDE = "decide"
     VIEW_REPORTS = "view_reports"
     REQUEST_REPORT = "request_report"
+    SEND_DRAFT_REPORT = "send_draft_report"
+    REVIEW_DRAFT_REPORT = "review_draft_report"
+    ANSWER_REPORT_COMMENT = "answer_report_comment"
+    VIEW_DRAFT_REVIEW = "view_draft_review"
     VIEW_CERTIFICATES = "view_certificates"
     MANAGE_CERTIFICATES = "manage_certificates"
 
@@ -174,6 +178,23 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_REPORT: _rule(
         STAFF_VIEW, None, gettext_lazy("Only the body's staff on this engagement make reports.")
     ),
+    Action.SEND_DRAFT_REPORT: _rule(
+        {ASSESS},
+        "send_draft_report",
+        gettext_lazy("Only the assessment team sends the draft report to the client."),
+    ),
+    Action.REVIEW_DRAFT_REPORT: _rule(
+        {CLIENT},
+        "review_draft_report",
+        gettext_lazy("Only the client comments on or accepts the draft report."),
+    ),
+    Action.ANSWER_REPORT_COMMENT: _rule(
+        {ASSESS},
+        "answer_report_comment",
+        gettext_lazy("Only the assessment team answers the client's comments."),
+    ),
+    # The client sees a report version once it was sent to it for review (报告复核).
+    Action.VIEW_DRAFT_REVIEW: _rule({ADMIN, VIEW, CLIENT}),
     Action.VIEW_CERTIFICATES: _rule({ADMIN, VIEW, CERTIFIER, CLIENT}),
     Action.MANAGE_CERTIFICATES: _rule(
         {DECIDE, CERTIFIER}, None, gettext_lazy("Only a certification officer may do this.")

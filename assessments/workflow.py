@@ -6,6 +6,7 @@ words when it may not; the engagement page shows those reasons beside disabled b
 
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -74,6 +75,23 @@ def _needs_final_findings(engagement):
     return None
 
 
+# Asked before the findings go to the technical review; a receiver answers with the reason in
+# words when something of a higher app still holds them back (docs/architecture.md, "Apps and
+# their dependency direction"): the certificates app's client review of the draft report.
+review_blockers = Signal()
+
+
+def _needs_client_answer(engagement):
+    for _receiver, reason in review_blockers.send(sender=Engagement, engagement=engagement):
+        if reason:
+            return reason
+    return None
+
+
+def _ready_for_review(engagement):
+    return _needs_final_findings(engagement) or _needs_client_answer(engagement)
+
+
 def _latest_review(engagement):
     return Review.objects.filter(engagement=engagement).order_by("-created_at", "-pk").first()
 
@@ -129,7 +147,7 @@ TRANSITIONS = [
         S.REVIEW,
         _("Submit findings for review"),
         (perms.LEAD,),
-        _needs_final_findings,
+        _ready_for_review,
     ),
     Transition(
         S.REVIEW,
@@ -163,6 +181,9 @@ ACTIONS = {
     "answer_nc": {S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},
     "verify_nc": {S.ASSESSMENT, S.REVIEW, S.DECISION},
     "review": {S.REVIEW},
+    "send_draft_report": {S.ASSESSMENT},
+    "review_draft_report": {S.ASSESSMENT},
+    "answer_report_comment": {S.ASSESSMENT, S.REVIEW},
     "decide": {S.DECISION},
 }
 

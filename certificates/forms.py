@@ -71,3 +71,15 @@ class VerifyFileForm(forms.Form):
             self.errors.pop("pdf", None)
             self.add_error("pdf", self.upload_errors["pdf"])
         return super().clean()
+
+
+class SendForReviewForm(forms.Form):
+    """The team sends the latest report version to the client (报告复核)."""
+
+    due_date = forms.DateField(
+        label=_("The client answers by"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ReportCommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -237,6 +237,44 @@ def _self_assessment_gap(world, api):
     return api.get(_base(world) + f"self-ratings/gap/{world.engagement.pk}/")
 
 
+def _ready_report(world):
+    from certificates.models import Report
+    from certificates.services import request_report
+
+    with scope(tenant=world.tenant):
+        report = request_report(engagement=world.engagement, by=world.lead)
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.READY)
+
+
+def _send_draft_report(world, api):
+    import datetime
+
+    _ready_report(world)
+    return api.post(
+        _base(world) + "report-reviews/",
+        {
+            "engagement": world.engagement.pk,
+            "due_date": str(datetime.date.today() + datetime.timedelta(days=5)),
+        },
+        format="json",
+    )
+
+
+def _accept_draft_report(world, api):
+    import datetime
+
+    from certificates import review_services
+
+    _ready_report(world)
+    with scope(tenant=world.tenant):
+        review = review_services.send_for_client_review(
+            engagement=world.engagement,
+            by=world.lead,
+            due_date=datetime.date.today() + datetime.timedelta(days=5),
+        )
+    return api.post(_base(world) + f"report-reviews/{review.pk}/accept/", {}, format="json")
+
+
 def _record_finding(world, api):
     with scope(tenant=world.tenant):
         item = world.engagement.scope_items.first()
@@ -381,6 +419,8 @@ ACTIONS = {
         {"admin", "lead", "assessor", "reviewer", "officer", "observer"},
         _self_assessment_gap,
     ),
+    "send_draft_report": ("assessment", {"lead", "assessor"}, _send_draft_report),
+    "accept_draft_report": ("assessment", {"client"}, _accept_draft_report),
     "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
     "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
     "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),
