@@ -592,7 +592,7 @@ class DecisionViewSet(_RecordViewSet):
         )
 
 
-class EvidenceRequestSerializer(serializers.ModelSerializer):
+class MaterialRequestSerializer(serializers.ModelSerializer):
     engagement = VisibleEngagementField()
     item = serializers.PrimaryKeyRelatedField(
         queryset=CapabilityItem.objects.none(), required=False, allow_null=True
@@ -671,7 +671,7 @@ class EvidenceRequestViewSet(
     """Evidence requests: assessors ask (or fill them from the model's catalogue), the client
     submits files, assessors pre-review: accept, or ask for a correction by a date."""
 
-    serializer_class = EvidenceRequestSerializer
+    serializer_class = MaterialRequestSerializer
     filterset_class = EvidenceRequestFilter
     ordering = ["due_date", "id"]
     lookup_value_regex = r"\d+"
@@ -697,7 +697,7 @@ class EvidenceRequestViewSet(
         )
 
     @extend_schema(
-        request=CatalogueRequestSerializer, responses=EvidenceRequestSerializer(many=True)
+        request=CatalogueRequestSerializer, responses=MaterialRequestSerializer(many=True)
     )
     @action(detail=False, methods=["post"], url_path="from-catalogue")
     def from_catalogue(self, request):
@@ -713,7 +713,7 @@ class EvidenceRequestViewSet(
         rows = self.get_queryset().filter(pk__in=[r.pk for r in made]).order_by("pk")
         return Response(self.get_serializer(rows, many=True).data, status=201)
 
-    @extend_schema(request=SubmitRequestSerializer, responses=EvidenceRequestSerializer)
+    @extend_schema(request=SubmitRequestSerializer, responses=MaterialRequestSerializer)
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """The client answers with files already uploaded to the engagement."""
@@ -728,7 +728,7 @@ class EvidenceRequestViewSet(
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
 
-    @extend_schema(request=ReviewRequestSerializer, responses=EvidenceRequestSerializer)
+    @extend_schema(request=ReviewRequestSerializer, responses=MaterialRequestSerializer)
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         """Pre-review: accept, or ask for a correction with a note and a deadline."""

@@ -102,7 +102,10 @@ def evidence_upload(request, engagement_id, evidence_id=None):
         else:
             messages.success(
                 request,
-                ngettext("%(n)d file uploaded.", "%(n)d files uploaded.", count) % {"n": count},
+                _("Evidence uploaded.")
+                if count == 1
+                else ngettext("%(n)d file uploaded.", "%(n)d files uploaded.", count)
+                % {"n": count},
             )
             return _back(request, engagement)
     return render(
