@@ -465,6 +465,8 @@ class Evidence(TenantOwned):
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="evidence")
     items = models.ManyToManyField(CapabilityItem, related_name="+", blank=True)
+    # The level requirements the file supports (one file may serve many, across items).
+    requirements = models.ManyToManyField(LevelRequirement, related_name="+", blank=True)
     file = models.FileField(upload_to=evidence_upload_to, max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size"))
@@ -491,6 +493,100 @@ class Evidence(TenantOwned):
 
     def __str__(self):
         return self.original_name
+
+
+class EvidenceRequest(TenantOwned):
+    """An assessor asks the client for specific material by a date. Material pre-review
+    (材料初审): the assessor accepts what was submitted or asks for a correction by a set date
+    (限期调整), after which the client resubmits."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        SUBMITTED = "submitted", _("Submitted")
+        NEEDS_CORRECTION = "needs_correction", _("Needs correction")
+        RESUBMITTED = "resubmitted", _("Resubmitted")
+        ACCEPTED = "accepted", _("Accepted")
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="evidence_requests"
+    )
+    item = models.ForeignKey(
+        CapabilityItem, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    expected = models.ForeignKey(
+        ExpectedEvidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(_("what is asked for"), max_length=300)
+    details = models.TextField(_("details"), blank=True)
+    due_date = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    evidence = models.ManyToManyField(Evidence, related_name="requests", blank=True)
+    client_note = models.TextField(_("client's note"), blank=True)
+    correction_note = models.TextField(_("what to correct"), blank=True)
+    correction_due = models.DateField(_("correct by"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "expected"],
+                condition=models.Q(expected__isnull=False),
+                name="one_request_per_expected_evidence",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def deadline(self):
+        """The date the client must act by now: the correction's, else the request's."""
+        if self.status == self.Status.NEEDS_CORRECTION and self.correction_due:
+            return self.correction_due
+        return self.due_date
+
+    @property
+    def awaits_client(self):
+        return self.status in (self.Status.OPEN, self.Status.NEEDS_CORRECTION)
+
+    @property
+    def awaits_team(self):
+        return self.status in (self.Status.SUBMITTED, self.Status.RESUBMITTED)
+
+
+class SelfRating(TenantOwned):
+    """The client's own rating of one in-scope leaf before the assessment (企业自评): the level
+    it believes it reaches (0: not even level 1) and the level it aims at."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="self_ratings"
+    )
+    item = models.ForeignKey(CapabilityItem, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level reached (own view)"))
+    target_level = models.PositiveSmallIntegerField(_("target level"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    rated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "item"], name="one_self_rating_per_item"),
+        ]
 
 
 class Finding(TenantOwned):

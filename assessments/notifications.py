@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from assessments.models import Assignment, Engagement, Evidence, Nonconformity
+from assessments.models import Assignment, Engagement, Evidence, EvidenceRequest, Nonconformity
 from portal.tasks import send_email
 from tenants.models import Membership
 from tenants.roles import CLIENT_ROLES
@@ -87,4 +87,60 @@ def nonconformity_answered(nonconformity_id):
             f"[Assay] {engagement.reference}: nonconformity answered / 不符合项已答复",
             f"{nc.corrective_action}\n\n{_link(engagement)}\n",
             _team_emails(engagement),
+        )
+
+
+def _requests_link(engagement):
+    path = reverse("assessments:request_list", args=[engagement.tenant.slug, engagement.pk])
+    return settings.SITE_URL + path
+
+
+def _request_lines(requests):
+    return "\n".join(f"- {r.title} ({r.deadline})" for r in requests)
+
+
+def evidence_requested(engagement_id, request_ids):
+    with scopes_disabled():
+        engagement = Engagement.objects.select_related("tenant").get(pk=engagement_id)
+        requests = list(EvidenceRequest.objects.filter(pk__in=request_ids))
+        _send(
+            f"[Assay] {engagement.reference}: evidence requested / 材料需求",
+            f"The assessors ask for / 评估组需要以下材料:\n{_request_lines(requests)}\n\n"
+            f"{_requests_link(engagement)}\n",
+            _client_emails(engagement),
+        )
+
+
+def request_submitted(request_id):
+    with scopes_disabled():
+        request = EvidenceRequest.objects.select_related("engagement__tenant").get(pk=request_id)
+        engagement = request.engagement
+        _send(
+            f"[Assay] {engagement.reference}: evidence submitted / 材料已提交",
+            f"{request.title}\n{request.client_note}\n\n{_requests_link(engagement)}\n",
+            _team_emails(engagement),
+        )
+
+
+def request_needs_correction(request_id):
+    with scopes_disabled():
+        request = EvidenceRequest.objects.select_related("engagement__tenant").get(pk=request_id)
+        engagement = request.engagement
+        _send(
+            f"[Assay] {engagement.reference}: correction needed / 材料需限期调整",
+            f"{request.title}\n{request.correction_note}\n\n"
+            f"Correct by / 调整期限: {request.correction_due}\n{_requests_link(engagement)}\n",
+            _client_emails(engagement),
+        )
+
+
+def requests_due(engagement_id, request_ids):
+    with scopes_disabled():
+        engagement = Engagement.objects.select_related("tenant").get(pk=engagement_id)
+        requests = list(EvidenceRequest.objects.filter(pk__in=request_ids))
+        _send(
+            f"[Assay] {engagement.reference}: evidence due / 材料即将到期",
+            f"Due soon or overdue / 即将到期或已逾期:\n{_request_lines(requests)}\n\n"
+            f"{_requests_link(engagement)}\n",
+            _client_emails(engagement),
         )

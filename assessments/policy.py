@@ -36,10 +36,12 @@ from assessments.models import (
     Engagement,
     EngagementUserObjectPermission,
     Evidence,
+    EvidenceRequest,
     Finding,
     Nonconformity,
     RequirementRating,
     Review,
+    SelfRating,
 )
 from assessments.permissions import (  # the standing tokens
     ADMIN,
@@ -68,7 +70,12 @@ class Action(StrEnum):
     VIEW_EVIDENCE = "view_evidence"
     UPLOAD_EVIDENCE = "upload_evidence"
     JUDGE_EVIDENCE = "judge_evidence"
+    REQUEST_EVIDENCE = "request_evidence"
+    ANSWER_REQUEST = "answer_request"
+    LINK_EVIDENCE = "link_evidence"
     VIEW_NONCONFORMITIES = "view_nonconformities"
+    SELF_ASSESS = "self_assess"
+    VIEW_SELF_ASSESSMENT = "view_self_assessment"
     RAISE_NC = "raise_nc"
     ANSWER_NC = "answer_nc"
     CLOSE_NC = "close_nc"
@@ -78,6 +85,10 @@ class Action(StrEnum):
     DECIDE = "decide"
     VIEW_REPORTS = "view_reports"
     REQUEST_REPORT = "request_report"
+    SEND_DRAFT_REPORT = "send_draft_report"
+    REVIEW_DRAFT_REPORT = "review_draft_report"
+    ANSWER_REPORT_COMMENT = "answer_report_comment"
+    VIEW_DRAFT_REVIEW = "view_draft_review"
     VIEW_CERTIFICATES = "view_certificates"
     MANAGE_CERTIFICATES = "manage_certificates"
 
@@ -125,10 +136,27 @@ RULES: dict[Action, Rule] = {
         "upload_evidence",
         gettext_lazy("Only the client and the assessment team upload evidence."),
     ),
+    Action.LINK_EVIDENCE: _rule(
+        {CLIENT, ASSESS},
+        "upload_evidence",
+        gettext_lazy("Only the client and the assessors link evidence to requirements."),
+    ),
     Action.JUDGE_EVIDENCE: _rule(
         {ASSESS}, "judge_evidence", gettext_lazy("Only assessors judge evidence.")
     ),
+    Action.REQUEST_EVIDENCE: _rule(
+        {ASSESS},
+        "request_evidence",
+        gettext_lazy("Only assessors ask for evidence and pre-review it."),
+    ),
+    Action.ANSWER_REQUEST: _rule(
+        {CLIENT}, "upload_evidence", gettext_lazy("Only the client answers an evidence request.")
+    ),
     Action.VIEW_NONCONFORMITIES: _rule({ADMIN, VIEW, CLIENT}),
+    Action.SELF_ASSESS: _rule(
+        {CLIENT}, "self_assess", gettext_lazy("Only the client assesses itself.")
+    ),
+    Action.VIEW_SELF_ASSESSMENT: _rule({ADMIN, VIEW, CLIENT}),
     Action.RAISE_NC: _rule(
         {ASSESS}, "raise_nc", gettext_lazy("Only assessors raise nonconformities.")
     ),
@@ -150,6 +178,23 @@ RULES: dict[Action, Rule] = {
     Action.REQUEST_REPORT: _rule(
         STAFF_VIEW, None, gettext_lazy("Only the body's staff on this engagement make reports.")
     ),
+    Action.SEND_DRAFT_REPORT: _rule(
+        {ASSESS},
+        "send_draft_report",
+        gettext_lazy("Only the assessment team sends the draft report to the client."),
+    ),
+    Action.REVIEW_DRAFT_REPORT: _rule(
+        {CLIENT},
+        "review_draft_report",
+        gettext_lazy("Only the client comments on or accepts the draft report."),
+    ),
+    Action.ANSWER_REPORT_COMMENT: _rule(
+        {ASSESS},
+        "answer_report_comment",
+        gettext_lazy("Only the assessment team answers the client's comments."),
+    ),
+    # The client sees a report version once it was sent to it for review (报告复核).
+    Action.VIEW_DRAFT_REVIEW: _rule({ADMIN, VIEW, CLIENT}),
     Action.VIEW_CERTIFICATES: _rule({ADMIN, VIEW, CERTIFIER, CLIENT}),
     Action.MANAGE_CERTIFICATES: _rule(
         {DECIDE, CERTIFIER}, None, gettext_lazy("Only a certification officer may do this.")
@@ -328,7 +373,9 @@ VISIBILITY = {
     Finding: (Action.VIEW_FINDINGS, "engagement"),
     RequirementRating: (Action.VIEW_FINDINGS, "finding__engagement"),
     Evidence: (Action.VIEW_EVIDENCE, "engagement"),
+    EvidenceRequest: (Action.VIEW_EVIDENCE, "engagement"),
     Nonconformity: (Action.VIEW_NONCONFORMITIES, "engagement"),
+    SelfRating: (Action.VIEW_SELF_ASSESSMENT, "engagement"),
     Review: (Action.VIEW_REVIEWS, "engagement"),
     Decision: (Action.VIEW_DECISION, "engagement"),
 }

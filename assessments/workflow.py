@@ -6,8 +6,9 @@ words when it may not; the engagement page shows those reasons beside disabled b
 
 from dataclasses import dataclass
 
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from assessments import permissions as perms
 from assessments.models import (
@@ -74,6 +75,23 @@ def _needs_final_findings(engagement):
     return None
 
 
+# Asked before the findings go to the technical review; a receiver answers with the reason in
+# words when something of a higher app still holds them back (docs/architecture.md, "Apps and
+# their dependency direction"): the certificates app's client review of the draft report.
+review_blockers = Signal()
+
+
+def _needs_client_answer(engagement):
+    for _receiver, reason in review_blockers.send(sender=Engagement, engagement=engagement):
+        if reason:
+            return reason
+    return None
+
+
+def _ready_for_review(engagement):
+    return _needs_final_findings(engagement) or _needs_client_answer(engagement)
+
+
 def _latest_review(engagement):
     return Review.objects.filter(engagement=engagement).order_by("-created_at", "-pk").first()
 
@@ -111,44 +129,61 @@ def open_major_nonconformities(engagement):
 class Transition:
     source: str
     target: str
-    label: str
+    label: str  # lazy: built once at start-up, translated when shown
     allowed: tuple  # standing tokens (assessments.permissions), any of which may make it
     guard: object = None
 
 
 TRANSITIONS = [
-    Transition(S.DRAFT, S.PLANNING, _("Start planning"), (ADMIN,), _needs_scope_and_lead),
     Transition(
-        S.PLANNING, S.EVIDENCE, _("Open evidence collection"), (ADMIN, perms.LEAD), _needs_full_team
+        S.DRAFT, S.PLANNING, gettext_lazy("Start planning"), (ADMIN,), _needs_scope_and_lead
     ),
     Transition(
-        S.EVIDENCE, S.ASSESSMENT, _("Start the assessment"), (ADMIN, perms.LEAD), _needs_evidence
+        S.PLANNING,
+        S.EVIDENCE,
+        gettext_lazy("Open evidence collection"),
+        (ADMIN, perms.LEAD),
+        _needs_full_team,
+    ),
+    Transition(
+        S.EVIDENCE,
+        S.ASSESSMENT,
+        gettext_lazy("Start the assessment"),
+        (ADMIN, perms.LEAD),
+        _needs_evidence,
     ),
     Transition(
         S.ASSESSMENT,
         S.REVIEW,
-        _("Submit findings for review"),
+        gettext_lazy("Submit findings for review"),
         (perms.LEAD,),
-        _needs_final_findings,
+        _ready_for_review,
     ),
     Transition(
         S.REVIEW,
         S.ASSESSMENT,
-        _("Send back to the assessors"),
+        gettext_lazy("Send back to the assessors"),
         (perms.REVIEW,),
         _needs_changes_requested,
     ),
     Transition(
         S.REVIEW,
         S.DECISION,
-        _("Pass to the certification decision"),
+        gettext_lazy("Pass to the certification decision"),
         (perms.REVIEW,),
         _needs_approved_review,
     ),
     Transition(
-        S.DECISION, S.CLOSED, _("Close the engagement"), (perms.DECIDE, ADMIN), _needs_decision
+        S.DECISION,
+        S.CLOSED,
+        gettext_lazy("Close the engagement"),
+        (perms.DECIDE, ADMIN),
+        _needs_decision,
     ),
-] + [Transition(state, S.CANCELLED, _("Cancel the engagement"), (ADMIN,)) for state in OPEN_STATES]
+] + [
+    Transition(state, S.CANCELLED, gettext_lazy("Cancel the engagement"), (ADMIN,))
+    for state in OPEN_STATES
+]
 
 # Which work each state allows (services ask before writing).
 ACTIONS = {
@@ -156,11 +191,16 @@ ACTIONS = {
     "assign": {S.DRAFT, S.PLANNING, S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},
     "upload_evidence": {S.EVIDENCE, S.ASSESSMENT},
     "judge_evidence": {S.EVIDENCE, S.ASSESSMENT},
+    "request_evidence": {S.PLANNING, S.EVIDENCE, S.ASSESSMENT},
+    "self_assess": {S.PLANNING, S.EVIDENCE},  # before the assessment starts
     "record_finding": {S.EVIDENCE, S.ASSESSMENT},
     "raise_nc": {S.ASSESSMENT, S.REVIEW},
     "answer_nc": {S.EVIDENCE, S.ASSESSMENT, S.REVIEW, S.DECISION},
     "verify_nc": {S.ASSESSMENT, S.REVIEW, S.DECISION},
     "review": {S.REVIEW},
+    "send_draft_report": {S.ASSESSMENT},
+    "review_draft_report": {S.ASSESSMENT},
+    "answer_report_comment": {S.ASSESSMENT, S.REVIEW},
     "decide": {S.DECISION},
 }
 

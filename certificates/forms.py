@@ -111,3 +111,15 @@ class ConcludeForm(forms.Form):
 
     def domain_codes(self):
         return self.cleaned_data.get("domains", "").replace(",", " ").split()
+
+
+class SendForReviewForm(forms.Form):
+    """The team sends the latest report version to the client (报告复核)."""
+
+    due_date = forms.DateField(
+        label=_("The client answers by"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ReportCommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))

@@ -213,3 +213,52 @@ class Report(TenantOwned):
 
     def __str__(self):
         return f"{self.engagement_id} v{self.version}"
+
+
+class ReportReview(TenantOwned):
+    """A report version sent to the client for review (报告复核) with a deadline: the client
+    comments or accepts within it; the technical review waits for its answer or the deadline."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the client")
+        COMMENTED = "commented", _("Commented")
+        ACCEPTED = "accepted", _("Accepted")
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="report_reviews"
+    )
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="client_reviews")
+    due_date = models.DateField(_("answer by"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.engagement_id} v{self.report_id}"
+
+    def is_open(self, today):
+        return self.due_date >= today
+
+
+class ReportComment(TenantOwned):
+    """A comment of the client on the draft report, or the team's answer; all are kept."""
+
+    review = models.ForeignKey(ReportReview, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_client = models.BooleanField(default=True)
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]

@@ -9,19 +9,28 @@ organization's certificates, and its reports once the engagement is closed.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from assessments import policy as engagement_policy
 from assessments.policy import Action, Verdict
-from certificates.models import Certificate, ProgrammeVisit, Report
+from certificates.models import Certificate, ProgrammeVisit, Report, ReportReview
 
 
 def certificates_visible_to(membership) -> QuerySet:
     return engagement_policy.visible_through(membership, Certificate, Action.VIEW_CERTIFICATES)
 
 
+def report_reviews_visible_to(membership) -> QuerySet:
+    return engagement_policy.visible_through(membership, ReportReview, Action.VIEW_DRAFT_REVIEW)
+
+
 def reports_visible_to(membership) -> QuerySet:
-    return engagement_policy.visible_through(membership, Report, Action.VIEW_REPORTS)
+    """Reports of engagements the reader may see reports of, and the versions sent to the
+    client for review (报告复核) that the reader may see the review of."""
+    return Report.objects.filter(
+        Q(pk__in=engagement_policy.visible_through(membership, Report, Action.VIEW_REPORTS))
+        | Q(pk__in=report_reviews_visible_to(membership).values("report_id"))
+    )
 
 
 def can_manage(membership, certificate_or_engagement) -> Verdict:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from certificates import views
+from certificates import review_views, views
 
 app_name = "certificates"
 
@@ -23,6 +23,11 @@ urlpatterns = [
     ),
     path(
         "engagements/<int:engagement_id>/certificate/issue/", views.certificate_issue, name="issue"
+    ),
+    path(
+        "engagements/<int:engagement_id>/report-review/",
+        review_views.report_review,
+        name="report_review",
     ),
     path("engagements/<int:engagement_id>/reports/", views.report_list, name="report_list"),
     path(

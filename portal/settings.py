@@ -318,7 +318,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.withdraw_lapsed_suspensions",
         "schedule": crontab(hour=0, minute=10),
     },
+    # Evidence requests (issue 15): daily reminders of requests due soon or overdue.
+    "remind-evidence-requests": {
+        "task": "assessments.tasks.remind_evidence_requests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
+# Evidence requests (issue 15): remind the client this many days before a request is due.
+EVIDENCE_REQUEST_REMIND_DAYS = int(os.environ.get("EVIDENCE_REQUEST_REMIND_DAYS", "2"))
 
 # PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
 # in time and memory, certificates older than this still `issuing` are re-enqueued.

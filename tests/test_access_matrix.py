@@ -6,14 +6,16 @@ or not, the API detail answers 200 or 404, and the web page answers 200 or 403/4
 list, the detail, the web page and the API cannot disagree.
 """
 
+import datetime
 from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments.models import Decision, Evidence, Finding, Review
+from assessments.models import Decision, Evidence, Finding, Review, SelfRating
 from assessments.services import findings
+from assessments.services import requests as request_services
 from certificates import services as certificate_services
 from certificates.models import Certificate, Report
 from tests.engagement_world import ROLES, advance, build_world
@@ -27,6 +29,8 @@ EXPECTED = {
     "assignment": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "finding": {"assessment": STAFF, "closed": STAFF},
     "evidence": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
+    "self_rating": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
+    "evidence_request": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "nonconformity": {"assessment": STAFF | {"client"}, "closed": STAFF | {"client"}},
     "review": {"closed": STAFF},
     "decision": {"closed": STAFF},
@@ -45,6 +49,8 @@ class Objects:
     evidence: Evidence
     nonconformity: object
     report: Report
+    evidence_request: object = None
+    self_rating: object = None
     review: Review | None = None
     decision: Decision | None = None
     certificate: Certificate | None = None
@@ -67,6 +73,15 @@ def _build(tenant, state):
             description="d",
         )
         report = certificate_services.request_report(engagement=engagement, by=world.lead)
+        asked = request_services.request_evidence(
+            engagement=engagement,
+            by=world.assessor,
+            title="Pipeline definition",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
+        self_rating = SelfRating.objects.create(
+            tenant=tenant, engagement=engagement, item=item, level=2, rated_by=world.client.user
+        )
     if state == "closed":
         advance(world, "closed")
     with scope(tenant=tenant):
@@ -78,6 +93,8 @@ def _build(tenant, state):
             evidence=Evidence.objects.filter(engagement=engagement).first(),
             nonconformity=nc,
             report=report,
+            evidence_request=asked,
+            self_rating=self_rating,
         )
         if state == "closed":
             objects.review = Review.objects.get(engagement=engagement)
@@ -128,6 +145,22 @@ def _surfaces(kind, o):
             _api("evidence", "list"),
             _api("evidence", "detail", pk=pk),
             _web("assessments:evidence_detail", engagement_id=e, evidence_id=pk),
+            pk,
+        )
+    if kind == "self_rating":
+        pk = o.self_rating.pk
+        return (
+            _api("self-rating", "list"),
+            _api("self-rating", "detail", pk=pk),
+            _web("assessments:self_assessment", engagement_id=e),
+            pk,
+        )
+    if kind == "evidence_request":
+        pk = o.evidence_request.pk
+        return (
+            _api("evidence-request", "list"),
+            _api("evidence-request", "detail", pk=pk),
+            _web("assessments:request_detail", engagement_id=e, request_id=pk),
             pk,
         )
     if kind == "nonconformity":

@@ -115,6 +115,154 @@ def _judge(world, api):
     return api.post(_base(world) + f"evidence/{item.pk}/judge/", {"accept": True}, format="json")
 
 
+def _link(world, api):
+    from assessments.services import evidence
+
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+        requirement = LevelRequirement.objects.filter(
+            item__in=world.engagement.scope_items.all()
+        ).first()
+    return api.post(
+        _base(world) + f"evidence/{item.pk}/link/",
+        {"requirements": [requirement.pk]},
+        format="json",
+    )
+
+
+def _judge_many(world, api):
+    from assessments.services import evidence
+
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+    return api.post(
+        _base(world) + "evidence/judge-many/",
+        {"engagement": world.engagement.pk, "evidence": [item.pk], "accept": True},
+        format="json",
+    )
+
+
+def _bulk_upload(world, api):
+    return api.post(
+        _base(world) + "evidence/bulk/",
+        {"engagement": world.engagement.pk, "files": [pdf_upload(), pdf_upload("b.pdf")]},
+        format="multipart",
+    )
+
+
+def _asked(world):
+    import datetime
+
+    from assessments.services import requests
+
+    with scope(tenant=world.tenant):
+        return requests.request_evidence(
+            engagement=world.engagement,
+            by=world.assessor,
+            title="Pipeline definition",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
+
+
+def _request_evidence(world, api):
+    import datetime
+
+    return api.post(
+        _base(world) + "evidence-requests/",
+        {
+            "engagement": world.engagement.pk,
+            "title": "Branching policy",
+            "due_date": str(datetime.date.today() + datetime.timedelta(days=7)),
+        },
+        format="json",
+    )
+
+
+def _submit_request(world, api):
+    from assessments.services import evidence
+
+    asked = _asked(world)
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+    return api.post(
+        _base(world) + f"evidence-requests/{asked.pk}/submit/",
+        {"evidence": [item.pk]},
+        format="json",
+    )
+
+
+def _review_request(world, api):
+    from assessments.services import evidence, requests
+
+    asked = _asked(world)
+    with scope(tenant=world.tenant):
+        item = evidence.upload_evidence(
+            engagement=world.engagement, by=world.client, uploaded=pdf_upload()
+        )
+        requests.submit_request(request=asked, by=world.client, evidence_ids=[item.pk])
+    return api.post(
+        _base(world) + f"evidence-requests/{asked.pk}/review/", {"accept": True}, format="json"
+    )
+
+
+def _self_assess(world, api):
+    with scope(tenant=world.tenant):
+        item = world.engagement.scope_items.first()
+    return api.post(
+        _base(world) + "self-ratings/",
+        {"engagement": world.engagement.pk, "ratings": [{"item": item.pk, "level": 2}]},
+        format="json",
+    )
+
+
+def _self_assessment_gap(world, api):
+    return api.get(_base(world) + f"self-ratings/gap/{world.engagement.pk}/")
+
+
+def _ready_report(world):
+    from certificates.models import Report
+    from certificates.services import request_report
+
+    with scope(tenant=world.tenant):
+        report = request_report(engagement=world.engagement, by=world.lead)
+        Report.objects.filter(pk=report.pk).update(status=Report.Status.READY)
+
+
+def _send_draft_report(world, api):
+    import datetime
+
+    _ready_report(world)
+    return api.post(
+        _base(world) + "report-reviews/",
+        {
+            "engagement": world.engagement.pk,
+            "due_date": str(datetime.date.today() + datetime.timedelta(days=5)),
+        },
+        format="json",
+    )
+
+
+def _accept_draft_report(world, api):
+    import datetime
+
+    from certificates import review_services
+
+    _ready_report(world)
+    with scope(tenant=world.tenant):
+        review = review_services.send_for_client_review(
+            engagement=world.engagement,
+            by=world.lead,
+            due_date=datetime.date.today() + datetime.timedelta(days=5),
+        )
+    return api.post(_base(world) + f"report-reviews/{review.pk}/accept/", {}, format="json")
+
+
 def _record_finding(world, api):
     with scope(tenant=world.tenant):
         item = world.engagement.scope_items.first()
@@ -247,6 +395,20 @@ ACTIONS = {
     "assign": ("planning", {"admin"}, _assign),
     "upload": ("evidence", {"client", "lead", "assessor"}, _upload),
     "judge": ("evidence", {"lead", "assessor"}, _judge),
+    "link_evidence": ("evidence", {"client", "lead", "assessor"}, _link),
+    "judge_many": ("evidence", {"lead", "assessor"}, _judge_many),
+    "bulk_upload": ("evidence", {"client", "lead", "assessor"}, _bulk_upload),
+    "request_evidence": ("evidence", {"lead", "assessor"}, _request_evidence),
+    "submit_request": ("evidence", {"client"}, _submit_request),
+    "review_request": ("evidence", {"lead", "assessor"}, _review_request),
+    "self_assess": ("evidence", {"client"}, _self_assess),
+    "self_assessment_gap": (
+        "assessment",
+        {"admin", "lead", "assessor", "reviewer", "officer", "observer"},
+        _self_assessment_gap,
+    ),
+    "send_draft_report": ("assessment", {"lead", "assessor"}, _send_draft_report),
+    "accept_draft_report": ("assessment", {"client"}, _accept_draft_report),
     "record_finding": ("assessment", {"lead", "assessor"}, _record_finding),
     "raise_nc": ("assessment", {"lead", "assessor"}, _raise_nc),
     "answer_nc": ("assessment", {"client", "lead", "assessor"}, _answer_nc),

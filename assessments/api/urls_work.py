@@ -7,6 +7,8 @@ from assessments.api.ratings import RatingViewSet
 
 router = SimpleRouter()
 router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("evidence-requests", views.EvidenceRequestViewSet, basename="evidence-request")
+router.register("self-ratings", views.SelfRatingViewSet, basename="self-rating")
 router.register("findings", views.FindingViewSet, basename="finding")
 router.register("nonconformities", views.NonconformityViewSet, basename="nonconformity")
 router.register("reviews", views.ReviewViewSet, basename="review")

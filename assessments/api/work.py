@@ -6,6 +6,7 @@ from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -15,15 +16,21 @@ from assessments.models import (
     CapabilityItem,
     Decision,
     Evidence,
+    EvidenceRequest,
     Finding,
     LevelRequirement,
     Nonconformity,
     RequirementRating,
     Review,
+    SelfRating,
 )
 from assessments.scoring import Rating
+from assessments.selectors.work import self_assessment_gap
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
+from assessments.services import requests as request_services
+from assessments.services import self_assessment as self_services
+from assessments.views.work import PREVIEW_CSP
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 from portal.parsers import JSONParser
@@ -34,6 +41,9 @@ class EvidenceSerializer(serializers.ModelSerializer):
     file = serializers.FileField(write_only=True)
     items = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=CapabilityItem.objects.none()
+    )
+    requirements = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=LevelRequirement.objects.none()
     )
     supersedes = serializers.PrimaryKeyRelatedField(
         required=False, allow_null=True, queryset=Evidence.objects.none()
@@ -52,6 +62,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
             "sha256",
             "description",
             "items",
+            "requirements",
             "supersedes",
             "status",
             "review_note",
@@ -76,12 +87,35 @@ class EvidenceSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and getattr(request, "membership", None) is not None:
             self.fields["items"].child_relation.queryset = CapabilityItem.objects.all()
+            self.fields["requirements"].child_relation.queryset = LevelRequirement.objects.all()
             self.fields["supersedes"].queryset = policy.visible(request.membership, Evidence)
 
 
 class JudgeSerializer(serializers.Serializer):
     accept = serializers.BooleanField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class JudgeManySerializer(JudgeSerializer):
+    engagement = VisibleEngagementField()
+    evidence = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+
+
+class LinkSerializer(serializers.Serializer):
+    items = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    requirements = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
+
+
+class BulkUploadSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    items = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    requirements = serializers.ListField(
+        child=serializers.IntegerField(), required=False, default=list
+    )
 
 
 def _items(request):
@@ -151,7 +185,7 @@ class EvidenceViewSet(
         return (
             policy.visible(self.request.membership, Evidence)
             .select_related("uploaded_by")
-            .prefetch_related("items")
+            .prefetch_related("items", "requirements")
         )
 
     def create(self, request, *args, **kwargs):
@@ -171,8 +205,93 @@ class EvidenceViewSet(
             uploaded=data["file"],
             description=data.get("description", ""),
             item_ids=[item.pk for item in data.get("items", [])],
+            requirement_ids=[r.pk for r in data.get("requirements", [])],
             supersedes=data.get("supersedes"),
         )
+
+    def _refused_upload(self, request):
+        request.data  # noqa: B018  (parse first: see create)
+        errors = getattr(request._request, "upload_errors", None)
+        if errors:
+            return Response({k: [v] for k, v in errors.items()}, status=400)
+        return None
+
+    @extend_schema(request=BulkUploadSerializer, responses=EvidenceSerializer(many=True))
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Several files at once (multipart, `files` repeated), each linked to the same items
+        and requirements; all or nothing."""
+        refused = self._refused_upload(request)
+        if refused is not None:
+            return refused
+        payload = BulkUploadSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        stored = evidence_services.upload_many(
+            engagement=data["engagement"],
+            by=request.membership,
+            files=data["files"],
+            description=data["description"],
+            item_ids=data["items"],
+            requirement_ids=data["requirements"],
+        )
+        rows = self.get_queryset().filter(pk__in=[e.pk for e in stored]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(request=JudgeManySerializer, responses=EvidenceSerializer(many=True))
+    @action(detail=False, methods=["post"], url_path="judge-many")
+    def judge_many(self, request):
+        """An assessor accepts or rejects many files of one engagement at once."""
+        payload = JudgeManySerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        judged = evidence_services.judge_many(
+            engagement=data["engagement"],
+            by=request.membership,
+            evidence_ids=data["evidence"],
+            accept=data["accept"],
+            note=data["note"],
+        )
+        rows = self.get_queryset().filter(pk__in=[e.pk for e in judged]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data)
+
+    @extend_schema(request=LinkSerializer, responses=EvidenceSerializer)
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        """Link the file to the items and requirements it supports (replacing its links)."""
+        target = self.get_object()  # 404 before any 400
+        payload = LinkSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        evidence = evidence_services.link_evidence(
+            evidence=target,
+            by=request.membership,
+            item_ids=payload.validated_data["items"],
+            requirement_ids=payload.validated_data["requirements"],
+        )
+        return Response(self.get_serializer(evidence).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def preview(self, request, pk=None):
+        """PDF, PNG and JPEG inline, after the SHA-256 check (404 for other types)."""
+        evidence = self.get_object()
+        try:
+            handle = evidence_services.open_for_preview(evidence=evidence, by=request.membership)
+        except evidence_services.NotPreviewable as error:
+            raise NotFound(str(error)) from error
+        except evidence_services.TamperedFile as error:
+            raise Conflict(str(error)) from error
+        response = FileResponse(
+            handle,
+            as_attachment=False,
+            filename=evidence.original_name,
+            content_type=evidence.content_type,
+        )
+        response["Content-Security-Policy"] = PREVIEW_CSP + (
+            "; sandbox" if evidence.content_type.startswith("image/") else ""
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     @extend_schema(request=JudgeSerializer, responses=EvidenceSerializer)
     @action(detail=True, methods=["post"])
@@ -485,3 +604,233 @@ class DecisionViewSet(_RecordViewSet):
             level=data.get("level"),
             reasons=data.get("reasons", ""),
         )
+
+
+class MaterialRequestSerializer(serializers.ModelSerializer):
+    engagement = VisibleEngagementField()
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CapabilityItem.objects.none(), required=False, allow_null=True
+    )
+    expected_code = serializers.CharField(source="expected.code", read_only=True, default=None)
+    evidence = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    deadline = serializers.DateField(read_only=True)
+
+    class Meta:
+        model = EvidenceRequest
+        fields = [
+            "id",
+            "engagement",
+            "item",
+            "expected_code",
+            "title",
+            "details",
+            "due_date",
+            "deadline",
+            "status",
+            "evidence",
+            "client_note",
+            "correction_note",
+            "correction_due",
+            "requested_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "client_note",
+            "correction_note",
+            "correction_due",
+            "requested_at",
+            "submitted_at",
+            "reviewed_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.context.get("request") is not None:
+            self.fields["item"].queryset = CapabilityItem.objects.all()
+
+
+class CatalogueRequestSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    due_date = serializers.DateField()
+
+
+class SubmitRequestSerializer(serializers.Serializer):
+    evidence = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReviewRequestSerializer(serializers.Serializer):
+    accept = serializers.BooleanField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    correction_due = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+with scopes_disabled():
+
+    class EvidenceRequestFilter(EngagementWorkFilter):
+        class Meta:
+            model = EvidenceRequest
+            fields = ["engagement", "status"]
+
+
+class EvidenceRequestViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Evidence requests: assessors ask (or fill them from the model's catalogue), the client
+    submits files, assessors pre-review: accept, or ask for a correction by a date."""
+
+    serializer_class = MaterialRequestSerializer
+    filterset_class = EvidenceRequestFilter
+    ordering = ["due_date", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return EvidenceRequest.objects.none()
+        return (
+            policy.visible(self.request.membership, EvidenceRequest)
+            .select_related("expected")
+            .prefetch_related("evidence")
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = request_services.request_evidence(
+            engagement=data["engagement"],
+            by=self.request.membership,
+            title=data["title"],
+            details=data.get("details", ""),
+            due_date=data["due_date"],
+            item=data.get("item"),
+        )
+
+    @extend_schema(
+        request=CatalogueRequestSerializer, responses=MaterialRequestSerializer(many=True)
+    )
+    @action(detail=False, methods=["post"], url_path="from-catalogue")
+    def from_catalogue(self, request):
+        """One request per evidence the model expects at the target level of every in-scope
+        leaf; those already asked for are skipped."""
+        payload = CatalogueRequestSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        made = request_services.request_from_catalogue(
+            engagement=payload.validated_data["engagement"],
+            by=request.membership,
+            due_date=payload.validated_data["due_date"],
+        )
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in made]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(request=SubmitRequestSerializer, responses=MaterialRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """The client answers with files already uploaded to the engagement."""
+        target = self.get_object()
+        payload = SubmitRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = request_services.submit_request(
+            request=target,
+            by=request.membership,
+            evidence_ids=payload.validated_data["evidence"],
+            note=payload.validated_data["note"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
+
+    @extend_schema(request=ReviewRequestSerializer, responses=MaterialRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def review(self, request, pk=None):
+        """Pre-review: accept, or ask for a correction with a note and a deadline."""
+        target = self.get_object()
+        payload = ReviewRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        done = request_services.review_request(
+            request=target, by=request.membership, **payload.validated_data
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=done.pk)).data)
+
+
+class SelfRatingSerializer(serializers.ModelSerializer):
+    item_code = serializers.CharField(source="item.code", read_only=True)
+
+    class Meta:
+        model = SelfRating
+        fields = ["id", "engagement", "item", "item_code", "level", "target_level", "note"]
+        read_only_fields = fields
+
+
+class SelfRatingInput(serializers.Serializer):
+    item = serializers.IntegerField()
+    level = serializers.IntegerField(min_value=0, max_value=10)
+    target_level = serializers.IntegerField(
+        min_value=1, max_value=10, required=False, allow_null=True, default=None
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class SelfAssessSerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    ratings = SelfRatingInput(many=True, allow_empty=False)
+
+
+class GapSerializer(serializers.Serializer):
+    item = serializers.IntegerField(source="pk")
+    code = serializers.CharField()
+    self_level = serializers.IntegerField(allow_null=True)
+    self_target = serializers.IntegerField(allow_null=True)
+    assessed = serializers.IntegerField(allow_null=True)
+    gap = serializers.IntegerField(allow_null=True)
+
+
+with scopes_disabled():
+
+    class SelfRatingFilter(EngagementWorkFilter):
+        class Meta:
+            model = SelfRating
+            fields = ["engagement"]
+
+
+class SelfRatingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The client's self-assessment (企业自评). POST records several items at once:
+    {"engagement": id, "ratings": [{"item": id, "level": 2, "target_level": 3, "note": ""}]}."""
+
+    serializer_class = SelfRatingSerializer
+    filterset_class = SelfRatingFilter
+    ordering = ["engagement", "item__position", "id"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return SelfRating.objects.none()
+        return policy.visible(self.request.membership, SelfRating).select_related("item")
+
+    @extend_schema(request=SelfAssessSerializer, responses=SelfRatingSerializer(many=True))
+    def create(self, request):
+        payload = SelfAssessSerializer(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        ratings = {r["item"]: (r["level"], r["target_level"], r["note"]) for r in data["ratings"]}
+        saved = self_services.self_assess(
+            engagement=data["engagement"], by=request.membership, ratings=ratings
+        )
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in saved]).order_by("pk")
+        return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(responses=GapSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path=r"gap/(?P<engagement_id>\d+)")
+    def gap(self, request, engagement_id=None):
+        """Per in-scope leaf: own level and target, assessed level, and the gap (staff)."""
+        engagement = visible_engagements(request).filter(pk=engagement_id).first()
+        if engagement is None:
+            raise NotFound()
+        policy.require(request.membership, policy.Action.VIEW_SCORE, engagement)
+        return Response(GapSerializer(self_assessment_gap(engagement), many=True).data)

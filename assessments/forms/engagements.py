@@ -96,8 +96,34 @@ class ConflictForm(forms.Form):
             self.fields["user"].queryset = people
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (a list once cleaned)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"data-dropzone": ""}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class RequirementChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} (L{obj.level}) — {obj.text[:90]}"
+
+
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("File"))
+    file = MultipleFileField(
+        label=_("Files"),
+        help_text=_("Choose several files or drop them here; each gets the links below."),
+    )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -107,10 +133,22 @@ class EvidenceForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
     )
+    requirements = RequirementChoiceField(
+        label=_("Level requirements it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
 
-    def __init__(self, *args, items, upload_errors=None, **kwargs):
+    def __init__(self, *args, items, requirements=None, upload_errors=None, single=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = items
+        self.fields["requirements"].queryset = requirements
+        self.single = single
+        if single:
+            self.fields["file"].widget = forms.ClearableFileInput()
+            self.fields["file"].label = _("File")
+            self.fields["file"].help_text = ""
         self.upload_errors = upload_errors or {}
 
     def clean(self):
@@ -118,7 +156,44 @@ class EvidenceForm(forms.Form):
         for field, message in self.upload_errors.items():
             self.errors.pop(field, None)
             self.add_error(field if field in self.fields else None, message)
+        files = self.cleaned_data.get("file") or []
+        if self.single and len(files) > 1:
+            self.add_error("file", _("A new version is one file."))
         return super().clean()
+
+
+class LinkForm(forms.Form):
+    items = forms.ModelMultipleChoiceField(
+        label=_("Capability items it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    requirements = RequirementChoiceField(
+        label=_("Level requirements it supports"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 10}),
+    )
+
+    def __init__(self, *args, items, requirements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = items
+        self.fields["requirements"].queryset = requirements
+
+
+class JudgeManyForm(forms.Form):
+    evidence = forms.ModelMultipleChoiceField(queryset=None)
+    accept = forms.TypedChoiceField(
+        label=_("Judgement"),
+        choices=[("1", _("Accept")), ("0", _("Reject"))],
+        coerce=lambda v: v == "1",
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=2000)
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
 
 
 class JudgeForm(forms.Form):
@@ -241,3 +316,100 @@ class DecisionForm(forms.Form):
     def __init__(self, *args, version, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [("", "—"), *declared_level_choices([version])]
+
+
+class EvidenceRequestForm(forms.Form):
+    title = forms.CharField(label=_("What is asked for"), max_length=300)
+    details = forms.CharField(
+        label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    item = forms.ModelChoiceField(label=_("Capability item"), queryset=None, required=False)
+    due_date = forms.DateField(label=_("Due date"), widget=DateInput)
+
+    def __init__(self, *args, items, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].queryset = items
+
+
+class CatalogueRequestForm(forms.Form):
+    catalogue_due_date = forms.DateField(label=_("Due date"), widget=DateInput)
+
+
+class SubmitRequestForm(forms.Form):
+    evidence = forms.ModelMultipleChoiceField(
+        label=_("Files that answer the request"),
+        queryset=None,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, evidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence
+
+
+class ReviewRequestForm(forms.Form):
+    accept = forms.TypedChoiceField(
+        label=_("Pre-review"),
+        choices=[("1", _("Accept")), ("0", _("Ask for a correction"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What to correct"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    correction_due = forms.DateField(label=_("Correct by"), required=False, widget=DateInput)
+
+
+class SelfAssessmentForm(forms.Form):
+    """One row per in-scope leaf: the client's own level, its target and a note."""
+
+    def __init__(self, *args, items, top, current, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.items = list(items)
+        levels = [("", "—")] + [(str(n), str(n)) for n in range(0, top + 1)]
+        targets = [("", "—")] + [(str(n), str(n)) for n in range(1, top + 1)]
+        for item in self.items:
+            mine = current.get(item.pk)
+            self.fields[f"level_{item.pk}"] = forms.TypedChoiceField(
+                label=_("Level reached: %(code)s") % {"code": item.code},
+                choices=levels,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=mine.level if mine else "",
+            )
+            self.fields[f"target_{item.pk}"] = forms.TypedChoiceField(
+                label=_("Target: %(code)s") % {"code": item.code},
+                choices=targets,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=mine.target_level if mine and mine.target_level else "",
+            )
+            self.fields[f"note_{item.pk}"] = forms.CharField(
+                label=_("Note: %(code)s") % {"code": item.code},
+                required=False,
+                max_length=2000,
+                initial=mine.note if mine else "",
+            )
+
+    def rows(self):
+        return [
+            (item, self[f"level_{item.pk}"], self[f"target_{item.pk}"], self[f"note_{item.pk}"])
+            for item in self.items
+        ]
+
+    def ratings(self):
+        result = {}
+        for item in self.items:
+            level = self.cleaned_data.get(f"level_{item.pk}")
+            if level is not None:
+                result[item.pk] = (
+                    level,
+                    self.cleaned_data.get(f"target_{item.pk}"),
+                    self.cleaned_data.get(f"note_{item.pk}", ""),
+                )
+        return result

@@ -12,6 +12,7 @@ from assessments.models import (
     Nonconformity,
     RequirementRating,
     Review,
+    SelfRating,
 )
 from assessments.selectors.library import version_tree
 
@@ -113,6 +114,46 @@ def score_rows(score: EngagementScore, findings_by_item):
     return rows
 
 
+@dataclass
+class GapRow:
+    pk: int
+    code: str
+    name: str
+    self_level: int | None
+    self_target: int | None
+    assessed: int | None
+    gap: int | None  # assessed minus self-rated: negative when the client rated itself higher
+
+
+def self_assessment_gap(engagement, score: EngagementScore | None = None) -> list[GapRow]:
+    """Per in-scope leaf, in the model's order: the client's own level and target beside the
+    level the assessors' ratings reach, and the gap between them (two queries plus the score)."""
+    score = score or engagement_score(engagement)
+    own = {r.item_id: r for r in SelfRating.objects.filter(engagement=engagement)}
+    rows = []
+    for pk, node in sorted(score.tree.items_by_pk.items(), key=lambda kv: kv[1].row.position):
+        if node.code not in score.scope_codes:
+            continue
+        mine = own.get(pk)
+        leaf = score.result.items.get(node.code)
+        assessed = leaf.level if leaf else None
+        self_level = mine.level if mine else None
+        rows.append(
+            GapRow(
+                pk=pk,
+                code=node.code,
+                name=node.row.name,
+                self_level=self_level,
+                self_target=mine.target_level if mine else None,
+                assessed=assessed,
+                gap=(assessed - self_level)
+                if assessed is not None and self_level is not None
+                else None,
+            )
+        )
+    return rows
+
+
 def engagement_sections(engagement, *, may):
     """The parts of the engagement page that `may` (assessments.policy.abilities) lets the
     reader see: score and findings, evidence, nonconformities, reviews and decision. What the
@@ -135,6 +176,12 @@ def engagement_sections(engagement, *, may):
             findings_final=sum(1 for f in findings.values() if f.status == Finding.Status.FINAL),
             items_in_scope=len(score.scope_codes),
         )
+    if may["view_self_assessment"]:
+        sections["self_ratings"] = {
+            r.item_id: r for r in SelfRating.objects.filter(engagement=engagement)
+        }
+        if may["view_score"]:
+            sections["gap"] = self_assessment_gap(engagement, sections["score"])
     if may["view_evidence"]:
         sections["evidence"] = list(
             Evidence.objects.filter(engagement=engagement)

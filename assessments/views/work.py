@@ -3,9 +3,12 @@ decision."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_POST
 
 from assessments import policy
 from assessments.forms.engagements import (
@@ -15,6 +18,8 @@ from assessments.forms.engagements import (
     EvidenceForm,
     FindingForm,
     JudgeForm,
+    JudgeManyForm,
+    LinkForm,
     NonconformityForm,
     ReviewForm,
 )
@@ -44,6 +49,12 @@ def _require_who(request, action, engagement, *, tokens=None):
         raise PermissionDenied(verdict.reason)
 
 
+def _scope_requirements(engagement):
+    return LevelRequirement.objects.filter(item__in=engagement.scope_items.all()).order_by(
+        "item__position", "level", "position"
+    )
+
+
 def evidence_upload(request, engagement_id, evidence_id=None):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     previous = None
@@ -55,22 +66,47 @@ def evidence_upload(request, engagement_id, evidence_id=None):
         request.POST if posted else None,
         request.FILES if posted else None,
         items=evidence_services.scope_items(engagement),
+        requirements=_scope_requirements(engagement),
         upload_errors=getattr(request, "upload_errors", None),
+        single=previous is not None,
+        initial={"requirements": request.GET.getlist("requirement")},
     )
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        links = {
+            "description": data["description"],
+            "item_ids": [item.pk for item in data["items"]],
+            "requirement_ids": [r.pk for r in data["requirements"]],
+        }
         try:
-            evidence_services.upload_evidence(
-                engagement=engagement,
-                by=request.membership,
-                uploaded=form.cleaned_data["file"],
-                description=form.cleaned_data["description"],
-                item_ids=[item.pk for item in form.cleaned_data["items"]],
-                supersedes=previous,
-            )
+            if previous is not None:
+                evidence_services.upload_evidence(
+                    engagement=engagement,
+                    by=request.membership,
+                    uploaded=data["file"][0],
+                    supersedes=previous,
+                    **links,
+                )
+                count = 1
+            else:
+                count = len(
+                    evidence_services.upload_many(
+                        engagement=engagement,
+                        by=request.membership,
+                        files=data["file"],
+                        **links,
+                    )
+                )
         except (ValidationError, DomainError) as error:
             _fail(form, error)
         else:
-            messages.success(request, _("Evidence uploaded."))
+            messages.success(
+                request,
+                _("Evidence uploaded.")
+                if count == 1
+                else ngettext("%(n)d file uploaded.", "%(n)d files uploaded.", count)
+                % {"n": count},
+            )
             return _back(request, engagement)
     return render(
         request,
@@ -88,8 +124,35 @@ def evidence_detail(request, engagement_id, evidence_id):
     )
     policy.require(request.membership, Action.VIEW_EVIDENCE, engagement)
     may = policy.abilities(request.membership, engagement)
-    form = JudgeForm(submitted(request))
-    if request.method == "POST":
+    judging = "link" not in request.POST
+    form = JudgeForm(request.POST if request.method == "POST" and judging else None)
+    link_form = LinkForm(
+        request.POST if request.method == "POST" and not judging else None,
+        items=evidence_services.scope_items(engagement),
+        requirements=_scope_requirements(engagement),
+        initial={
+            "items": list(evidence.items.all()),
+            "requirements": list(evidence.requirements.all()),
+        },
+    )
+    if request.method == "POST" and not judging:
+        _require_who(request, Action.LINK_EVIDENCE, engagement)
+        if link_form.is_valid():
+            try:
+                evidence_services.link_evidence(
+                    evidence=evidence,
+                    by=request.membership,
+                    item_ids=[i.pk for i in link_form.cleaned_data["items"]],
+                    requirement_ids=[r.pk for r in link_form.cleaned_data["requirements"]],
+                )
+            except (ValidationError, DomainError) as error:
+                _fail(link_form, error)
+            else:
+                messages.success(request, _("Links saved."))
+                return redirect(
+                    "assessments:evidence_detail", request.tenant.slug, engagement.pk, evidence.pk
+                )
+    elif request.method == "POST":
         _require_who(request, Action.JUDGE_EVIDENCE, engagement)
         if form.is_valid():
             try:
@@ -113,11 +176,24 @@ def evidence_detail(request, engagement_id, evidence_id):
             "engagement": engagement,
             "evidence": evidence,
             "form": form,
+            "link_form": link_form,
             "may_judge": may["judge_evidence"],
+            "may_link": may["link_evidence"],
             "items": evidence.items.all(),
+            "requirements": evidence.requirements.select_related("item"),
+            "preview": evidence.content_type in evidence_services.PREVIEW_TYPES,
             "newer": Evidence.objects.filter(supersedes=evidence).first(),
             "may_upload": may["upload_evidence"],
         },
+    )
+
+
+def _tampered(request, error):
+    return render(
+        request,
+        "error.html",
+        {"status": 409, "title": _("File altered"), "message": str(error)},
+        status=409,
     )
 
 
@@ -127,18 +203,73 @@ def evidence_download(request, engagement_id, evidence_id):
     try:
         handle = evidence_services.open_for_download(evidence=evidence, by=request.membership)
     except evidence_services.TamperedFile as error:
-        return render(
-            request,
-            "error.html",
-            {"status": 409, "title": _("File altered"), "message": str(error)},
-            status=409,
-        )
+        return _tampered(request, error)
     return FileResponse(
         handle,
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
+
+
+# The preview's own policy (docs/architecture.md, "Evidence previews"): nothing loads, nothing
+# runs, framed only by this site's pages; images are sandboxed too.
+PREVIEW_CSP = "default-src 'none'; img-src 'self'; frame-ancestors 'self'; base-uri 'none'"
+
+
+@xframe_options_sameorigin
+def evidence_preview(request, engagement_id, evidence_id):
+    """PDF, PNG and JPEG inline (after the SHA-256 check), for the evidence page's preview."""
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    evidence = get_object_or_404(Evidence, pk=evidence_id, engagement=engagement)
+    try:
+        handle = evidence_services.open_for_preview(evidence=evidence, by=request.membership)
+    except evidence_services.NotPreviewable as error:
+        raise Http404(str(error)) from error
+    except evidence_services.TamperedFile as error:
+        return _tampered(request, error)
+    response = FileResponse(
+        handle,
+        as_attachment=False,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    policy_header = PREVIEW_CSP
+    if evidence.content_type.startswith("image/"):
+        policy_header += "; sandbox"
+    response["Content-Security-Policy"] = policy_header
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def evidence_judge_many(request, engagement_id):
+    """Accept or reject the files ticked on the engagement page, in one step."""
+    engagement = visible_engagement_or_404(request.membership, engagement_id)
+    _require_who(request, Action.JUDGE_EVIDENCE, engagement)
+    form = JudgeManyForm(request.POST, evidence=Evidence.objects.filter(engagement=engagement))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return _back(request, engagement)
+    try:
+        judged = evidence_services.judge_many(
+            engagement=engagement,
+            by=request.membership,
+            evidence_ids=[e.pk for e in form.cleaned_data["evidence"]],
+            accept=form.cleaned_data["accept"],
+            note=form.cleaned_data["note"],
+        )
+    except (ValidationError, DomainError) as error:
+        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+    else:
+        n = len(judged)
+        messages.success(
+            request, ngettext("%(n)d file judged.", "%(n)d files judged.", n) % {"n": n}
+        )
+    return _back(request, engagement)
 
 
 def finding_edit(request, engagement_id, item_id):

@@ -2,11 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
-from certificates.api import views
+from certificates.api import review_views, views
 
 router = SimpleRouter()
 router.register("certificates", views.CertificateViewSet, basename="certificate")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("programme", views.ProgrammeVisitViewSet, basename="programme-visit")
+router.register("report-reviews", review_views.ReportReviewViewSet, basename="report-review")
 
 urlpatterns = router.urls

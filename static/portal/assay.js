@@ -15,6 +15,38 @@
     });
   });
 
+  // <input type="file" multiple data-dropzone>: files may be dropped on the field's box; the
+  // names chosen are listed under it.
+  document.querySelectorAll("input[type=file][data-dropzone]").forEach(function (input) {
+    var zone = input.closest(".field") || input.parentElement;
+    var list = document.createElement("ul");
+    list.className = "small dropped";
+    zone.classList.add("dropzone");
+    zone.appendChild(list);
+    function show() {
+      list.textContent = "";
+      Array.prototype.forEach.call(input.files, function (file) {
+        var li = document.createElement("li");
+        li.textContent = file.name;
+        list.appendChild(li);
+      });
+    }
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer && event.dataTransfer.files.length) {
+        input.files = event.dataTransfer.files;
+        show();
+      }
+    });
+    input.addEventListener("change", show);
+  });
+
   // <div data-poll-url="…">: reload the page once the status there is no longer "issuing".
   document.querySelectorAll("[data-poll-url]").forEach(function (element) {
     (function poll() {

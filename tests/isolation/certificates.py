@@ -1,8 +1,11 @@
 """Tenant B's certificate (issued, not yet rendered) and a requested report."""
 
+import datetime
+
 from django_scopes import scope
 
 from certificates import services
+from certificates.models import ReportReview
 from tests.engagement_world import advance, build_world
 
 
@@ -16,6 +19,13 @@ def populate(world, tenant_b, canary):
         world["b_certificate"] = services.issue_certificate(engagement=b.engagement, by=b.officer)
         world["b_report"] = services.request_report(engagement=b.engagement, by=b.officer)
         world["b_certified_engagement"] = b.engagement
+        world["b_report_review"] = ReportReview.objects.create(
+            tenant=tenant_b,
+            engagement=b.engagement,
+            report=world["b_report"],
+            due_date=datetime.date.today(),
+            sent_by=b.lead.user,
+        )
 
 
 def _pk(key):
@@ -39,6 +49,10 @@ MAKERS = {
         )
     },
     **{f"api:report-{name}/pk": _pk("b_report") for name in ("detail", "download")},
+    **{
+        f"api:report-review-{name}/pk": _pk("b_report_review")
+        for name in ("detail", "comment", "accept")
+    },
 }
 
 

@@ -1,10 +1,21 @@
 """Tenant B's engagement with its team, evidence, finding and nonconformity."""
 
+import datetime
+
 from django_scopes import scope
 
-from assessments.models import Assignment, Decision, Evidence, Finding, Nonconformity, Review
+from assessments.models import (
+    Assignment,
+    Decision,
+    Evidence,
+    Finding,
+    Nonconformity,
+    Review,
+    SelfRating,
+)
 from assessments.services import engagements as services
 from assessments.services import findings
+from assessments.services import requests as request_services
 from tenants.models import ConflictOfInterest
 from tests.engagement_world import advance, build_world
 
@@ -39,8 +50,23 @@ def populate(world, tenant_b, canary):
             organization=b.organization,
             reason=f"{canary} conflict",
         )
+        asked = request_services.request_evidence(
+            engagement=engagement,
+            by=b.assessor,
+            title=f"{canary} request",
+            due_date=datetime.date.today() + datetime.timedelta(days=7),
+        )
         world.update(
             {
+                "b_self_rating": SelfRating.objects.create(
+                    tenant=tenant_b,
+                    engagement=engagement,
+                    item=item,
+                    level=2,
+                    note=f"{canary} self",
+                    rated_by=b.client.user,
+                ),
+                "b_request": asked,
                 "b_engagement": engagement,
                 "b_assignment": Assignment.objects.filter(engagement=engagement).first(),
                 "b_evidence": Evidence.objects.filter(engagement=engagement).first(),
@@ -68,8 +94,17 @@ MAKERS = {
     },
     "api:assignment-detail/pk": _pk("b_assignment"),
     **{f"api:conflict-{name}/pk": _pk("b_conflict") for name in ("detail", "withdraw")},
-    **{f"api:evidence-{name}/pk": _pk("b_evidence") for name in ("detail", "judge", "download")},
+    **{
+        f"api:evidence-{name}/pk": _pk("b_evidence")
+        for name in ("detail", "judge", "download", "link", "preview")
+    },
     "api:finding-detail/pk": _pk("b_finding"),
+    **{
+        f"api:evidence-request-{name}/pk": _pk("b_request")
+        for name in ("detail", "submit", "review")
+    },
+    "api:self-rating-detail/pk": _pk("b_self_rating"),
+    "request_id": lambda world: world["b_request"].pk,
     **{
         f"api:nonconformity-{name}/pk": _pk("b_nonconformity")
         for name in ("detail", "answer", "close")
