@@ -38,6 +38,9 @@ def test_demo_signed_with_a_local_ca_passes_production_verification(
     may trust (never the development CA, assay.E002), and its certificate verifies against it."""
     settings = pdf_settings
     settings.VAR_DIR = tmp_path
+    # As `make prod` runs it: no timestamp authority is configured there (the development TSA's
+    # chain ends at the development CA, which production must not trust).
+    settings.TSA_URL = ""
     call_command("load_demo", signing_dir=str(tmp_path / "local-ca"))
     local_ca = tmp_path / "local-ca" / "local-ca.pem"
     settings.DEBUG = False
