@@ -354,15 +354,14 @@ def engagements_where(membership, action: Action) -> QuerySet:
     codenames = sorted(who & TEAM_TOKENS)
     if not codenames:
         return queryset.none()
+    # An IN over the person's permission rows (read once), not a correlated EXISTS per
+    # engagement: an assessor's list among 10,000 engagements stays an indexed lookup.
     return queryset.filter(
-        Exists(
-            EngagementUserObjectPermission.objects.filter(
-                content_object_id=OuterRef("pk"),
-                user_id=membership.user_id,
-                permission__codename__in=codenames,
-                permission__content_type__app_label="assessments",
-            )
-        )
+        pk__in=EngagementUserObjectPermission.objects.filter(
+            user_id=membership.user_id,
+            permission__codename__in=codenames,
+            permission__content_type__app_label="assessments",
+        ).values("content_object_id")
     )
 
 
