@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from assessments.scoping import LibraryManager, VersionContentManager
-from assessments.scoring import Aggregation, Rating, RatingScale, ScaleValue
+from assessments.scoring import Aggregation, Rating, RatingScale, ScaleValue, level_display
 from tenants.models import Organization, Tenant, TenantOwned
 
 
@@ -576,6 +576,8 @@ class SelfRating(TenantOwned):
     )
     item = models.ForeignKey(CapabilityItem, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField(_("level reached (own view)"))
+    # "3-" in the standard's notation: level 2 reached, part of level 3 met as well.
+    partial_next = models.BooleanField(_("part of the next level met"), default=False)
     target_level = models.PositiveSmallIntegerField(_("target level"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
     rated_by = models.ForeignKey(
@@ -587,6 +589,11 @@ class SelfRating(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["engagement", "item"], name="one_self_rating_per_item"),
         ]
+
+    @property
+    def display(self):
+        """The rating in the standard's notation: "2", or "3-" (level 2 and part of level 3)."""
+        return level_display(self.level, self.partial_next)
 
 
 class Finding(TenantOwned):

@@ -218,6 +218,21 @@ def level_display(level: int | None, partial: bool = False) -> str:
     return f"{level + 1}-" if partial else str(level)
 
 
+def parse_level(text: object, top: int) -> tuple[int, bool] | None:
+    """The inverse of `level_display` for a model whose top level is `top`: "3" → (3, False),
+    "3-" → (2, True), "0" → (0, False); None for anything else ("1-" is none: nothing lies
+    below level 1 to stand on)."""
+    value = str(text).strip()
+    partial = value.endswith("-")
+    digits = value[:-1].strip() if partial else value
+    if not digits.isascii() or not digits.isdigit():
+        return None
+    level = int(digits)
+    if partial:
+        return (level - 1, True) if 2 <= level <= top else None
+    return (level, False) if 0 <= level <= top else None
+
+
 def aggregate(levels: Iterable[int | None], aggregation: Aggregation | None = None) -> int | None:
     """The level of a node from the levels of the leaves beneath it, by the model's rule.
 

@@ -30,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from assessments.model_format import ItemNode, LocalizedText, ModelDocument
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_SHEET_BYTES = 10 * 1024 * 1024  # the file as uploaded
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # its parts once unzipped: a few MB for a 1,000-row sheet
 MAX_ROWS = 5000
@@ -151,11 +152,13 @@ def write_self_assessment_sheet(
     assessed: dict[str, str] | None = None,
     project: str = "",
     target_level: int | None = None,
+    self_ratings: dict[str, str] | None = None,
 ) -> bytes:
     """The model version as an xlsx self-assessment sheet in CAICT's layout.
 
     `assessed` ({leaf code: "3" or "3-"}) adds an assessed-level column (an engagement's
-    levels); `project` and `target_level` fill the second row."""
+    levels); `project` and `target_level` fill the second row; `self_ratings` ({leaf code:
+    "3" or "3-"}) fills the 自评 column (a client's ratings so far)."""
     document = _document(version)
     words = _WORDS["zh" if language.lower().startswith("zh") else "en"]
     language = "zh-hans" if words is _WORDS["zh"] else "en"
@@ -237,6 +240,8 @@ def write_self_assessment_sheet(
                 column=first_level + offset,
                 value=_level_cell(leaf, level, language, words["none"]),
             )
+        if self_ratings and leaf.code in self_ratings:
+            sheet.cell(row=row, column=self_column, value=self_ratings[leaf.code])
         if assessed is not None:
             sheet.cell(row=row, column=width - 1, value=assessed.get(leaf.code, ""))
         sheet.cell(row=row, column=width, value=leaf.code)
@@ -247,7 +252,7 @@ def write_self_assessment_sheet(
     for column in range(layer_columns - 1):
         _merge(sheet, column + 1, starts.get(column + 1), row - 1)
 
-    choices = [str(level) for level in levels] + [f"{level}-" for level in levels[1:]]
+    choices = ["0", *(str(level) for level in levels), *(f"{level}-" for level in levels[1:])]
     validation = DataValidation(type="list", formula1=f'"{",".join(choices)}"', allow_blank=True)
     sheet.add_data_validation(validation)
     if row > 4:
@@ -483,7 +488,7 @@ def _rating(raw: Any, top: int) -> int | str | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int | float):
-        if float(raw).is_integer() and 1 <= int(raw) <= top:
+        if float(raw).is_integer() and 0 <= int(raw) <= top:
             return int(raw)
         return None
     match = _RATING.match(_clean(raw))
@@ -492,7 +497,7 @@ def _rating(raw: Any, top: int) -> int | str | None:
     level = int(match.group(1))
     if match.group(2):
         return f"{level}-" if 2 <= level <= top else None
-    return level if 1 <= level <= top else None
+    return level if 0 <= level <= top else None
 
 
 def export_engagement_sheet(engagement: Any, *, language: str = "zh") -> bytes:
@@ -508,3 +513,23 @@ def export_engagement_sheet(engagement: Any, *, language: str = "zh") -> bytes:
         project=engagement.organization.legal_name,
         target_level=engagement.target_level,
     )
+
+
+def export_self_assessment_sheet(engagement: Any, *, language: str = "zh") -> tuple[bytes, str]:
+    """The sheet a client fills in for an engagement: its model version, organization and
+    target level, with the self-ratings recorded so far in the 自评 column; and its file name."""
+    from assessments.models import SelfRating
+
+    own = {
+        r.item.code: r.display
+        for r in SelfRating.objects.filter(engagement=engagement).select_related("item")
+    }
+    data = write_self_assessment_sheet(
+        engagement.model_version,
+        language=language,
+        project=engagement.organization.legal_name,
+        target_level=engagement.target_level,
+        self_ratings=own,
+    )
+    suffix = "zh" if language.lower().startswith("zh") else "en"
+    return data, f"{engagement.reference}-self-assessment-{suffix}.xlsx"

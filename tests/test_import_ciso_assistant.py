@@ -316,3 +316,38 @@ def test_format_2_import_queries_grow_only_with_the_batches(db):
                 5 * leaves
             )
     assert overhead[1] == overhead[10], overhead
+
+
+CPG = DATA / "cisa-cpg-2.0.yaml"
+
+
+def test_a_whole_published_library_imports_unchanged_cisa_cpg_2():
+    """CISA's Cross-Sector Cybersecurity Performance Goals 2.0, the library file exactly as CISO
+    Assistant publishes it (public domain, tests/data/ciso-assistant/README.md): six functions,
+    34 goals, each a leaf with its outcome as requirement and its annotation as description."""
+    doc = read_model_file(CPG.read_bytes())
+    assert (doc.code, doc.version, doc.standard.identifier) == ("cisa-cpg-2-0", "3", "CISA-CPG-2.0")
+    (root,) = doc.domains
+    assert _codes(root.domains) == ["gv", "id", "pr", "de", "rs", "rc"]
+    assert [len(d.items) for d in root.domains] == [5, 5, 19, 2, 2, 1]
+    leaves = list(doc.all_leaves())
+    assert len(leaves) == 34
+    first = leaves[0]
+    assert (
+        first.name.en.startswith("1.A")
+        and "Establish Cybersecurity Responsibilities" in first.name.en
+    )
+    (requirement,) = first.requirements
+    assert requirement.level == 2 and requirement.text.en.startswith("Roles, responsibilities")
+    assert first.description.en.startswith("Outcome: Roles")
+    assert "public domain" in doc.notice.en
+    assert load_model(dump_model(doc)) == doc
+
+
+def test_what_a_maturity_model_cannot_hold_is_named_in_the_import_report():
+    """CISO Assistant's reference controls, threats and score scale are not part of a maturity
+    model: the import says so instead of dropping them silently."""
+    warnings = [str(w) for w in read_model_file(CPG.read_bytes()).warnings]
+    assert any("objects.reference_controls" in w and "37" in w for w in warnings), warnings
+    assert any("objects.threats" in w and "16" in w for w in warnings), warnings
+    assert any("scores_definition" in w for w in warnings), warnings

@@ -23,7 +23,9 @@ from assessments.scoring import (
     domain_level,
     item_gap,
     item_level,
+    level_display,
     overall_level,
+    parse_level,
     score,
 )
 
@@ -364,7 +366,6 @@ from assessments.scoring import (  # noqa: E402
     ScaleValue,
     aggregate,
     item_partial,
-    level_display,
 )
 
 
@@ -597,3 +598,15 @@ def test_an_unknown_custom_rating_raises():
     tree = Tree2((Dom("D", items=(Node("A", (Req("A1", 1),)),)),))
     with pytest.raises(ValueError):
         score(tree, None, {"A1": "largely_met"})  # not declared by this model
+
+
+@given(top=st.integers(2, 10), data=st.data())
+def test_parse_level_reads_back_what_level_display_writes(top, data):
+    level = data.draw(st.integers(0, top))
+    partial = data.draw(st.booleans()) and 1 <= level < top
+    assert parse_level(level_display(level, partial), top) == (level, partial)
+
+
+def test_parse_level_refuses_what_is_not_a_level_of_the_model():
+    for text in ("1-", "6", "6-", "0-", "-", "", "x", "３", "2.5"):
+        assert parse_level(text, 5) is None, text

@@ -1,9 +1,10 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
 from django.db.models import Prefetch
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -26,6 +27,7 @@ from assessments.models import (
 )
 from assessments.scoring import Rating
 from assessments.selectors.work import self_assessment_gap
+from assessments.self_assessment_sheet import XLSX_CONTENT_TYPE, export_self_assessment_sheet
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from assessments.services import requests as request_services
@@ -757,16 +759,32 @@ class EvidenceRequestViewSet(
 
 class SelfRatingSerializer(serializers.ModelSerializer):
     item_code = serializers.CharField(source="item.code", read_only=True)
+    display = serializers.CharField(read_only=True, help_text='The level as shown: "3" or "3-".')
 
     class Meta:
         model = SelfRating
-        fields = ["id", "engagement", "item", "item_code", "level", "target_level", "note"]
+        fields = [
+            "id",
+            "engagement",
+            "item",
+            "item_code",
+            "level",
+            "partial_next",
+            "display",
+            "target_level",
+            "note",
+        ]
         read_only_fields = fields
 
 
 class SelfRatingInput(serializers.Serializer):
     item = serializers.IntegerField()
     level = serializers.IntegerField(min_value=0, max_value=10)
+    partial_next = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text='Part of the next level is met too ("3-" is level 2 with partial_next).',
+    )
     target_level = serializers.IntegerField(
         min_value=1, max_value=10, required=False, allow_null=True, default=None
     )
@@ -776,6 +794,21 @@ class SelfRatingInput(serializers.Serializer):
 class SelfAssessSerializer(serializers.Serializer):
     engagement = VisibleEngagementField()
     ratings = SelfRatingInput(many=True, allow_empty=False)
+
+
+class SelfAssessmentSheetUpload(serializers.Serializer):
+    engagement = VisibleEngagementField()
+    file = serializers.FileField(help_text="The filled-in sheet (.xlsx).")
+
+
+class SelfAssessmentSheetResult(serializers.Serializer):
+    ratings = SelfRatingSerializer(many=True)
+    skipped = serializers.ListField(
+        child=serializers.CharField(), help_text="Codes rated in the sheet but not in scope."
+    )
+
+
+SheetLanguage = OpenApiParameter("language", str, enum=["zh", "en"], default="zh")
 
 
 class GapSerializer(serializers.Serializer):
@@ -818,12 +851,59 @@ class SelfRatingViewSet(
         payload = SelfAssessSerializer(data=request.data, context={"request": request})
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        ratings = {r["item"]: (r["level"], r["target_level"], r["note"]) for r in data["ratings"]}
+        ratings = {
+            r["item"]: (r["level"], r["target_level"], r["note"], r["partial_next"])
+            for r in data["ratings"]
+        }
         saved = self_services.self_assess(
             engagement=data["engagement"], by=request.membership, ratings=ratings
         )
         rows = self.get_queryset().filter(pk__in=[r.pk for r in saved]).order_by("pk")
         return Response(self.get_serializer(rows, many=True).data, status=201)
+
+    @extend_schema(
+        request={"multipart/form-data": SelfAssessmentSheetUpload},
+        responses=SelfAssessmentSheetResult,
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import-sheet",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_sheet(self, request):
+        """Record a filled-in self-assessment sheet (xlsx in CAICT's layout, as exported by
+        `sheet`): the 自评 column per sub-item. Leaves outside the scope are listed in
+        `skipped`; a sheet with any problem stores nothing (400, `file`, one line per row)."""
+        payload = SelfAssessmentSheetUpload(data=request.data, context={"request": request})
+        payload.is_valid(raise_exception=True)
+        saved, skipped = self_services.import_sheet(
+            engagement=payload.validated_data["engagement"],
+            by=request.membership,
+            file=payload.validated_data["file"],
+        )
+        rows = self.get_queryset().filter(pk__in=[r.pk for r in saved]).order_by("item__position")
+        return Response({"ratings": self.get_serializer(rows, many=True).data, "skipped": skipped})
+
+    @extend_schema(
+        parameters=[SheetLanguage],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"], url_path=r"sheet/(?P<engagement_id>\d+)")
+    def sheet(self, request, engagement_id=None):
+        """The engagement's self-assessment sheet to fill in (xlsx; ?language=zh or en), with
+        the ratings recorded so far."""
+        engagement = visible_engagements(request).filter(pk=engagement_id).first()
+        if engagement is None:
+            raise NotFound()
+        policy.require(request.membership, policy.Action.VIEW_SELF_ASSESSMENT, engagement)
+        language = request.query_params.get("language", "zh")
+        if language not in ("zh", "en"):
+            raise serializers.ValidationError({"language": [_("Choose zh or en.")]})
+        data, filename = export_self_assessment_sheet(engagement, language=language)
+        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
 
     @extend_schema(responses=GapSerializer(many=True))
     @action(detail=False, methods=["get"], url_path=r"gap/(?P<engagement_id>\d+)")

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assignment, Decision, Engagement, Nonconformity, Review
-from assessments.scoring import Rating
+from assessments.scoring import Rating, parse_level
 
 LEVEL_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
@@ -369,17 +369,19 @@ class SelfAssessmentForm(forms.Form):
     def __init__(self, *args, items, top, current, **kwargs):
         super().__init__(*args, **kwargs)
         self.items = list(items)
-        levels = [("", "—")] + [(str(n), str(n)) for n in range(0, top + 1)]
+        self.top = top
+        # In the standard's notation: "3-" meets part of level 3 (level 2 and more).
+        levels = [("", "—"), ("0", "0"), ("1", "1")]
+        for n in range(2, top + 1):
+            levels += [(f"{n}-", f"{n}-"), (str(n), str(n))]
         targets = [("", "—")] + [(str(n), str(n)) for n in range(1, top + 1)]
         for item in self.items:
             mine = current.get(item.pk)
-            self.fields[f"level_{item.pk}"] = forms.TypedChoiceField(
+            self.fields[f"level_{item.pk}"] = forms.ChoiceField(
                 label=_("Level reached: %(code)s") % {"code": item.code},
                 choices=levels,
-                coerce=int,
-                empty_value=None,
                 required=False,
-                initial=mine.level if mine else "",
+                initial=mine.display if mine else "",
             )
             self.fields[f"target_{item.pk}"] = forms.TypedChoiceField(
                 label=_("Target: %(code)s") % {"code": item.code},
@@ -405,11 +407,22 @@ class SelfAssessmentForm(forms.Form):
     def ratings(self):
         result = {}
         for item in self.items:
-            level = self.cleaned_data.get(f"level_{item.pk}")
-            if level is not None:
+            chosen = self.cleaned_data.get(f"level_{item.pk}")
+            if chosen:
+                level, partial = parse_level(chosen, self.top)
                 result[item.pk] = (
                     level,
                     self.cleaned_data.get(f"target_{item.pk}"),
                     self.cleaned_data.get(f"note_{item.pk}", ""),
+                    partial,
                 )
         return result
+
+
+class SelfAssessmentSheetForm(forms.Form):
+    """A filled-in self-assessment sheet (xlsx, in CAICT's layout) to record in one go."""
+
+    file = forms.FileField(
+        label=_("Filled-in self-assessment sheet (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )

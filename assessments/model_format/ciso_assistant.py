@@ -171,6 +171,7 @@ class _Converter:
             self.report(NODES, "no node is assessable: there is nothing to rate")
         if self.reading.problems:
             raise ModelFormatError(self.reading.problems)
+        self.warn_unimported(framework)
         description = self.localized(framework, "description", ("objects", "framework"))
         ref_id = self.text_value(framework, "ref_id", ("objects", "framework")) or (
             self.text_value(self.data, "ref_id", ())
@@ -194,6 +195,26 @@ class _Converter:
             standard=StandardReference(_shorten(ref_id, 100)) if ref_id else None,
         )
         return self.checked(document)
+
+    def warn_unimported(self, framework: dict[str, Any]) -> None:
+        """Name what a maturity model cannot hold instead of dropping it silently: the library's
+        other objects (reference controls, threats, risk matrices…) and the framework's score
+        scale (a model is rated against its levels, here Not compliant / Compliant)."""
+        objects = self.data.get("objects") or {}
+        for key, value in objects.items():
+            if key == "framework":
+                continue
+            count = len(value) if isinstance(value, list | dict) else 1
+            self.reading.warn(
+                ("objects", key),
+                f"objects.{key} ({count}) is not part of a maturity model and was not imported",
+            )
+        if "scores_definition" in framework:
+            self.reading.warn(
+                ("objects", "framework", "scores_definition"),
+                "the framework's scores_definition (a score scale per requirement) was not "
+                "imported: the model rates each requirement against Not compliant / Compliant",
+            )
 
     def framework(self) -> dict[str, Any]:
         objects = self.data.get("objects")

@@ -123,6 +123,8 @@ class GapRow:
     self_target: int | None
     assessed: int | None
     gap: int | None  # assessed minus self-rated: negative when the client rated itself higher
+    self_display: str = ""  # the own level in the standard's notation ("3-")
+    assessed_display: str = ""
 
 
 def self_assessment_gap(engagement, score: EngagementScore | None = None) -> list[GapRow]:
@@ -149,6 +151,8 @@ def self_assessment_gap(engagement, score: EngagementScore | None = None) -> lis
                 gap=(assessed - self_level)
                 if assessed is not None and self_level is not None
                 else None,
+                self_display=mine.display if mine else "",
+                assessed_display=leaf.display if leaf else "",
             )
         )
     return rows

@@ -31,6 +31,11 @@ urlpatterns = [
     path(E + "requests/", request_views.request_list, name="request_list"),
     path(E + "requests/<int:request_id>/", request_views.request_detail, name="request_detail"),
     path(E + "self-assessment/", self_views.self_assessment, name="self_assessment"),
+    path(
+        E + "self-assessment/sheet/",
+        self_views.self_assessment_sheet,
+        name="self_assessment_sheet",
+    ),
     path(E + "items/<int:item_id>/finding/", views.finding_edit, name="finding_edit"),
     path(E + "grid/", grid.grid, name="rating_grid"),
     path(E + "nonconformities/new/", views.nonconformity_create, name="nonconformity_create"),
