@@ -415,7 +415,7 @@ def token_from_input(text: str) -> str | dict:
 
 def number_of(credential_id) -> str | None:
     """The certificate number in a credential id of this portal, or None."""
-    if not isinstance(credential_id, str) or not settings.SITE_URL:
+    if not isinstance(credential_id, str):
         return None
     site = urlsplit(settings.SITE_URL)
     parts = urlsplit(credential_id)
