@@ -322,3 +322,44 @@ def test_the_credential_taken_from_the_pdf_verifies(issued_certificate, client):
     (token,) = attached_files(issued_certificate.pdf.read()).values()
     assert re.fullmatch(r"[\w-]+\.[\w-]+\.[\w-]+", token.decode())
     assert _verify(client, token.decode()).json()["verdict"] == "valid"
+
+
+def test_a_taken_index_is_never_given_again(granted, issued_certificate, monkeypatch):
+    """Twenty more credentials of the body, the random draw made to hit taken bits first."""
+    from certificates.services import badges
+
+    taken = issued_certificate.status_list_index
+    draws = iter([taken, taken] + list(range(100)))
+    monkeypatch.setattr(badges.secrets, "randbelow", lambda _n: next(draws))
+    with scope(tenant=granted.tenant):
+        for n in range(20):
+            copy = Certificate.objects.get(pk=issued_certificate.pk)
+            copy.pk = None
+            copy.number = f"{issued_certificate.number}-C{n}"
+            copy.status, copy.credential, copy.status_list_index = "withdrawn", "", None
+            copy.save()
+            badges.issue_credential(copy)
+        used = list(
+            Certificate.objects.exclude(status_list_index=None).values_list(
+                "status_list_index", flat=True
+            )
+        )
+    assert len(used) == 21 and len(set(used)) == 21
+
+
+def test_a_body_that_lost_its_key_still_gets_verdicts_not_errors(
+    granted, issued_certificate, client
+):
+    from certificates.models import StatusList
+
+    token = issued_certificate.credential
+    with scopes_disabled():
+        StatusList.objects.all().delete()
+        granted.tenant.signing_pkcs12_path = ""
+        granted.tenant.save(update_fields=["signing_pkcs12_path"])
+    with scope(tenant=granted.tenant):
+        services.suspend(certificate=issued_certificate, by=_member(granted), reason="Missed")
+    assert _verify(client, token).json()["verdict"] == "suspended"
+    slug = granted.tenant.slug
+    assert client.get(f"/verify/issuers/{slug}/status/suspension/").status_code == 404
+    assert client.get(f"/verify/issuers/{slug}/jwks.json").status_code == 404

@@ -23,7 +23,7 @@ def issue_credential(certificate) -> str:
         try:
             with transaction.atomic():
                 row = (
-                    Certificate.objects.select_for_update()
+                    Certificate.objects.select_for_update(of=("self",))
                     .select_related("tenant", "organization", "model_version__model")
                     .get(pk=certificate.pk)
                 )
