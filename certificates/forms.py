@@ -82,6 +82,33 @@ class VerifyFileForm(forms.Form):
         return super().clean()
 
 
+class VerifyCredentialForm(forms.Form):
+    """An Open Badges credential to check: its file (.jwt or .json), or pasted."""
+
+    credential = forms.FileField(
+        label=_("Credential file"),
+        required=False,
+        allow_empty_file=True,
+        help_text=_("The .jwt file downloaded from the verification page or taken from the PDF."),
+    )
+    credential_text = forms.CharField(
+        label=_("Or paste the credential"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, upload_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_errors = upload_errors or {}
+
+    def clean(self):
+        if "credential" in self.upload_errors:
+            self.errors.pop("credential", None)
+            self.add_error("credential", self.upload_errors["credential"])
+        return super().clean()
+
+
 class ConcludeForm(forms.Form):
     """The outcome of a surveillance (docs/architecture.md, "The certification cycle")."""
 

@@ -71,6 +71,11 @@ class Certificate(TenantOwned):
     pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     signer_fingerprint = models.CharField(max_length=64, blank=True)
+    # The Open Badges 3.0 credential (a VC-JWT signed with the body's key), made by the worker
+    # with the PDF and attached inside it; its bit in the body's status lists is at
+    # `status_list_index` (docs/architecture.md, "Open Badges credentials").
+    credential = models.TextField(blank=True)
+    status_list_index = models.PositiveIntegerField(null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     issued_by = models.ForeignKey(
@@ -87,6 +92,10 @@ class Certificate(TenantOwned):
                 fields=["engagement"],
                 condition=~models.Q(status__in=["withdrawn", "superseded", "expired"]),
                 name="one_live_certificate_per_engagement",
+            ),
+            # Two certificates never share a bit of their body's status lists.
+            models.UniqueConstraint(
+                fields=["tenant", "status_list_index"], name="one_certificate_per_status_bit"
             ),
         ]
         indexes = [models.Index(fields=["status", "expires_on"])]
@@ -180,6 +189,30 @@ class CertificateEvent(TenantOwned):
 
     def __str__(self):
         return f"{self.certificate_id}: {self.from_status} → {self.to_status}"
+
+
+class StatusList(TenantOwned):
+    """A body's Bitstring Status List credential for one purpose, signed and kept ready to
+    serve: made again, in the same transaction, by every status change that flips a bit
+    (certificates/openbadges.py)."""
+
+    class Purpose(models.TextChoices):
+        REVOCATION = "revocation", _("Revocation")
+        SUSPENSION = "suspension", _("Suspension")
+
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    credential = models.TextField()
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "purpose"], name="one_status_list_per_purpose"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.purpose}"
 
 
 class Report(TenantOwned):

@@ -29,6 +29,13 @@ def public_certificate(number):
         )
 
 
+def public_issuer(slug):
+    """An assessment body by its slug, for its public Open Badges profile, key and lists."""
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(slug=slug).first()
+
+
 def public_certificate_by_hash(sha256):
     with scopes_disabled():
         return (
