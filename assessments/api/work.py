@@ -1,7 +1,9 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import FileResponse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
@@ -25,6 +27,7 @@ from assessments.models import (
     SelfRating,
 )
 from assessments.scoring import Rating
+from assessments.selectors import work as work_selectors
 from assessments.selectors.work import self_assessment_gap
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
@@ -378,6 +381,49 @@ class FindingSerializer(serializers.ModelSerializer):
             )
 
 
+def _datetime_writer():
+    """DRF's DateTimeField output (ISO 8601 in the current time zone, "Z" for UTC) for many
+    values at once: the zone is looked up once, not per value."""
+    zone = timezone.get_current_timezone() if settings.USE_TZ else None
+
+    def write(value):
+        if value is None:
+            return None
+        if zone is not None:  # read from the database: aware, in UTC
+            value = value.astimezone(zone)
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write
+
+
+def _finding_list_representation(rows):
+    when = _datetime_writer()
+    return [
+        {
+            "id": row["id"],
+            "engagement": row["engagement_id"],
+            "item": row["item_id"],
+            "narrative": row["narrative"],
+            "status": row["status"],
+            "evidence": row["evidence"],
+            "rated": [
+                {
+                    "requirement": requirement,
+                    "code": code,
+                    "level": level,
+                    "rating": rating,
+                    "note": note,
+                    "rated_at": when(rated_at),
+                }
+                for requirement, code, level, rating, note, rated_at in row["ratings"]
+            ],
+            "updated_at": when(row["updated_at"]),
+        }
+        for row in rows
+    ]
+
+
 class FindingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -395,13 +441,28 @@ class FindingViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Finding.objects.none()
+        findings = policy.visible(self.request.membership, Finding)
+        if self.action == "list":
+            return findings  # read as plain rows by list()
         # The ratings with their requirements in one query (a join): prefetching
         # "ratings__requirement" asked SQLite for an IN of every rating's requirement id, which
         # past about a thousand ratings is an expression tree SQLite refuses.
-        ratings = RequirementRating.objects.select_related("requirement")
-        return policy.visible(self.request.membership, Finding).prefetch_related(
-            Prefetch("ratings", queryset=ratings), "evidence"
+        ratings = RequirementRating.objects.select_related("requirement").order_by("id")
+        evidence = Evidence.objects.order_by("-uploaded_at", "-id")
+        return findings.prefetch_related(
+            Prefetch("ratings", queryset=ratings), Prefetch("evidence", queryset=evidence)
         )
+
+    def list(self, request, *args, **kwargs):
+        """The page as plain rows in the serializer's shape (FindingSerializer stays the schema
+        and the single finding's representation; tests/test_findings_list_api.py holds the two
+        to the same output). The same queries as the prefetching list, without a model object
+        or a serializer field per row: 351 findings with their ratings 141 ms -> see
+        `make bench` (findings_list_ms_351)."""
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset.values(*work_selectors.FINDING_LIST_COLUMNS))
+        rows = work_selectors.finding_list_rows(page)
+        return self.get_paginated_response(_finding_list_representation(rows))
 
     def perform_create(self, serializer):
         data = serializer.validated_data
