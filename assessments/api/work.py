@@ -1,11 +1,13 @@
 """API of the work inside engagements: evidence, findings, nonconformities, reviews, decisions."""
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
@@ -592,11 +594,32 @@ class NonconformityViewSet(
 class ReviewSerializer(serializers.ModelSerializer):
     engagement = VisibleEngagementField()
     reviewer = serializers.EmailField(source="reviewer.email", read_only=True)
+    pass_to_decision = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text="With an approval: pass the engagement to the decision in the same step.",
+    )
 
     class Meta:
         model = Review
-        fields = ["id", "engagement", "outcome", "comments", "reviewer", "created_at"]
+        fields = [
+            "id",
+            "engagement",
+            "outcome",
+            "comments",
+            "pass_to_decision",
+            "reviewer",
+            "created_at",
+        ]
         read_only_fields = ["id", "created_at"]
+
+    def validate(self, attrs):
+        if attrs.get("pass_to_decision") and attrs.get("outcome") != Review.Outcome.APPROVED:
+            raise serializers.ValidationError(
+                {"pass_to_decision": [_("Only an approval passes the engagement to decision.")]}
+            )
+        return attrs
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -617,6 +640,20 @@ class DecisionSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "computed_level", "decided_at"]
         validators = []
+
+
+class EngagementQuerySerializer(serializers.Serializer):
+    engagement = VisibleEngagementField()
+
+
+class GrantableLevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class GrantableLevelsSerializer(serializers.Serializer):
+    reached = serializers.IntegerField(help_text="The overall level the findings reach.")
+    levels = GrantableLevelSerializer(many=True)
 
 
 class _RecordViewSet(
@@ -642,6 +679,13 @@ class ReviewViewSet(_RecordViewSet):
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        if data.get("pass_to_decision"):
+            serializer.instance = decisions.approve_and_pass_to_decision(
+                engagement=data["engagement"],
+                by=self.request.membership,
+                comments=data.get("comments", ""),
+            )
+            return
         serializer.instance = decisions.record_review(
             engagement=data["engagement"],
             by=self.request.membership,
@@ -655,6 +699,24 @@ class DecisionViewSet(_RecordViewSet):
 
     serializer_class = DecisionSerializer
     filterset_class = DecisionFilter
+
+    @extend_schema(
+        parameters=[OpenApiParameter("engagement", int, required=True)],
+        responses=GrantableLevelsSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def levels(self, request):
+        """The levels a decision may grant on an engagement: those the model declares, up to
+        the level the findings reach."""
+        query = EngagementQuerySerializer(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        engagement = query.validated_data["engagement"]
+        verdict = policy.can(request.membership, policy.Action.DECIDE, engagement)
+        if not verdict and not verdict.by_state:
+            raise PermissionDenied(verdict.reason)
+        reached, levels = decisions.grantable_levels(engagement)
+        body = {"reached": reached, "levels": [{"level": n, "name": name} for n, name in levels]}
+        return Response(GrantableLevelsSerializer(body).data)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
