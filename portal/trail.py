@@ -178,7 +178,8 @@ def sentence(entry, names) -> str:
         email = user[1] or user[0]
         role = changes.get("role") or [None, None]
         values["person"] = names.get(email, email or "—")
-        values["role"] = str(labels["role"].get(role[1] or role[0], role[1] or role[0] or "—"))
+        label = labels["role"].get(role[1] or role[0], role[1] or role[0] or "—")
+        values["role"] = str(label).lower()  # mid-sentence: "as lead assessor"
     text = str(template) % values
     if entry.verb == "decision.recorded":
         level = (changes.get("level") or [None, None])[1]

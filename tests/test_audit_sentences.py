@@ -66,7 +66,7 @@ def test_a_rating_reads_as_a_sentence(world, client_for):
 def test_a_transition_and_a_team_change_read_as_sentences(world, client_for):
     page = _page(client_for(world.lead), world)
     assert "moved the engagement from Evidence to Assessment" in page
-    assert "Liang Lead as Lead assessor" in page
+    assert "Liang Lead as lead assessor" in page
 
 
 def test_the_trail_is_newest_first(world, client_for):
@@ -84,7 +84,7 @@ def test_the_trail_filters_by_action_and_object_kind(world, client_for):
     page = _page(client_for(world.lead), world, action="rating.recorded")
     assert "rated" in page and "moved the engagement" not in page
     page = _page(client_for(world.lead), world, kind="assignment")
-    assert "as Lead assessor" in page and " rated " not in page
+    assert "as lead assessor" in page and " rated " not in page
 
 
 def test_the_trail_filters_by_dates(world, client_for):
