@@ -26,6 +26,7 @@ from certificates import selectors
 from certificates.credentials import SigningNotConfigured, trust_roots
 from certificates.models import Certificate
 from certificates.pdf.signing import validate_pdf
+from portal import trail
 
 
 class Outcome(enum.StrEnum):
@@ -156,6 +157,7 @@ def public_facts(certificate):
                 "status_label": _status_label(e.to_status),
                 "at": e.at,
                 "reason": e.reason,
+                "sentence": trail.certificate_sentence(e, {}),  # nobody named in public
             }
             for e in selectors.public_events(certificate)
         ],

@@ -27,6 +27,7 @@ from certificates.forms import (
 )
 from certificates.models import Certificate, ProgrammeVisit, StatusList
 from certificates.services import badges, programme
+from portal import trail
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
 
@@ -45,6 +46,8 @@ def certificate_detail(request, certificate_id):
         selectors.certificates_visible_to(request.membership), pk=certificate_id
     )
     events = selectors.public_events(certificate)
+    names = trail.names_of(events, request.tenant)
+    events = [(event, trail.certificate_sentence(event, names)) for event in events]
     may_manage = _may_manage(request, certificate)
     return render(
         request,
