@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.decorators import ratelimit
 from django_scopes import scope
 
@@ -28,6 +29,11 @@ from portal.errors import DomainError
 from portal.forms import submitted
 from tenants.models import Organization, Tenant
 
+DONE = {
+    "assign": gettext_lazy("Handler assigned; they were emailed."),
+    "decide": gettext_lazy("Outcome recorded; the reply was emailed."),
+    "withdraw": gettext_lazy("Withdrawal recorded."),
+}
 RATE = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"]
 LODGED = "lodged_case_numbers"
 
@@ -208,7 +214,7 @@ def case_detail(request, case_id):
             except (ValidationError, DomainError, PermissionDenied) as error:
                 _fail(form, error)
             else:
-                messages.success(request, _("Saved."))
+                messages.success(request, DONE[action])
                 return redirect("certificates:case_detail", request.tenant.slug, case.pk)
     return render(
         request,
@@ -231,14 +237,14 @@ def case_detail(request, case_id):
 
 def _history(case):
     """The case's audit entries in words: what happened, and to what."""
-    from django.utils.translation import gettext_lazy
+    from django.utils.translation import pgettext_lazy
 
     labels = {
         "complaint.lodged": gettext_lazy("Complaint lodged"),
         "appeal.lodged": gettext_lazy("Appeal lodged"),
         "case.handler_assigned": gettext_lazy("Handler assigned"),
         "case.decided": gettext_lazy("Decided"),
-        "case.withdrawn": gettext_lazy("Withdrawn"),
+        "case.withdrawn": pgettext_lazy("complaint or appeal", "Withdrawn"),
     }
     entries = selectors.case_history(case)
     for entry in entries:

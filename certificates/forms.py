@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certificates.verification import number_from_input
 
@@ -219,18 +220,18 @@ class CaseFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
-        choices=[("", _("All")), ("complaint", _("Complaint")), ("appeal", _("Appeal"))],
+        choices=[("", _("All kinds")), ("complaint", _("Complaint")), ("appeal", _("Appeal"))],
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[
-            ("", _("All")),
+            ("", _("All statuses")),
             ("open", _("Open")),
             ("received", _("Received")),
             ("investigating", _("Under investigation")),
             ("decided", _("Decided")),
-            ("withdrawn", _("Withdrawn")),
+            ("withdrawn", pgettext_lazy("complaint or appeal", "Withdrawn")),
         ],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)

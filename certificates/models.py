@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import Engagement, ModelVersion
 from tenants.models import Organization, TenantOwned
@@ -282,7 +283,7 @@ class Case(TenantOwned):
         RECEIVED = "received", _("Received")
         INVESTIGATING = "investigating", _("Under investigation")
         DECIDED = "decided", _("Decided")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WITHDRAWN = "withdrawn", pgettext_lazy("complaint or appeal", "Withdrawn")
 
     class Outcome(models.TextChoices):
         UPHELD = "upheld", _("Upheld")
@@ -372,3 +373,7 @@ class Case(TenantOwned):
         from django.utils import timezone
 
         return self.is_open and self.due_on < (today or timezone.localdate())
+
+
+# Choice sets named for the OpenAPI schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CASE_OUTCOMES = Case.Outcome

@@ -566,3 +566,24 @@ def test_the_case_page_shows_its_history(world, client_for):
     text = page.content.decode()
     assert "Complaint lodged" in text and "Handler assigned" in text
     assert world.handler.user.email in text
+
+
+def test_the_register_costs_the_same_queries_whatever_its_length(world, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = client_for(world.admin)
+    _assigned(world, _complaint(world))
+
+    def cost():
+        with CaptureQueriesContext(connection) as page:
+            assert web.get(f"/t/{world.tenant.slug}/cases/").status_code == 200
+        with CaptureQueriesContext(connection) as listed:
+            assert web.get(_cases_url(world)).status_code == 200
+        return len(page), len(listed)
+
+    few = cost()
+    for _ in range(6):
+        _assigned(world, _complaint(world))
+    _appeal(world)
+    assert cost() == few

@@ -5,7 +5,8 @@ import django_filters
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
 from rest_framework.permissions import AllowAny
@@ -61,14 +62,24 @@ class CaseSerializer(serializers.ModelSerializer):
         return case.is_overdue(timezone.localdate())
 
 
+@extend_schema_field(OpenApiTypes.EMAIL)
+class HandlerField(StaffEmailField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TenantIdField(TenantRelatedField):
+    pass
+
+
 class AppealSerializer(serializers.Serializer):
     engagement = VisibleEngagementField()
     grounds = serializers.CharField(max_length=10_000)
 
 
 class AssignSerializer(serializers.Serializer):
-    handler = StaffEmailField(help_text="Email of a staff member of this body.")
-    organization = TenantRelatedField(
+    handler = HandlerField(help_text="Email of a staff member of this body.")
+    organization = TenantIdField(
         model=Organization,
         required=False,
         allow_null=True,
@@ -79,7 +90,7 @@ class AssignSerializer(serializers.Serializer):
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
     reply = serializers.CharField(max_length=10_000)
-    follow_up = TenantRelatedField(
+    follow_up = TenantIdField(
         model=Engagement,
         required=False,
         allow_null=True,
