@@ -193,6 +193,7 @@ class DecideCaseForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"),
         choices=[
+            ("", "—"),
             ("upheld", _("Upheld")),
             ("partly_upheld", _("Partly upheld")),
             ("not_upheld", _("Not upheld")),

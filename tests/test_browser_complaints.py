@@ -30,16 +30,24 @@ def _in(page, language):
         page.wait_for_load_state()
 
 
-@pytest.mark.parametrize("language", ["en", "zh-hans"])
-@pytest.mark.parametrize("size", ["desktop", "phone"])
-def test_complaints_and_appeals_pages(live_server, tenant, browser_page, size, language):
+@pytest.fixture
+def world(live_server, tenant):
+    """Made before the browser starts: issuing the certificate forks its render's process,
+    which must not inherit Playwright's."""
     cache.clear()
     world = certified_world(tenant)
-    handler = MembershipFactory(tenant=tenant, role=Role.REVIEWER)
+    world.handler = MembershipFactory(tenant=tenant, role=Role.REVIEWER)
     with scope(tenant=tenant):
-        appeal = cases.lodge_appeal(
+        world.appeal = cases.lodge_appeal(
             engagement=world.engagement, by=world.client, grounds="Level 4 was reached in P."
         )
+    return world
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_complaints_and_appeals_pages(world, live_server, tenant, browser_page, size, language):
+    handler, appeal = world.handler, world.appeal
     page, base = browser_page, live_server.url
     page.set_viewport_size(VIEWPORTS[size])
 
