@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -315,10 +316,15 @@ def verify_number(request, number):
             status=404,
         )
     verdict = verification.verify_certificate(certificate)
+    complaint_url = reverse("complaints:new", args=[certificate.tenant.slug])
     return render(
         request,
         "certificates/verify_result.html",
-        {"facts": verdict.certificate, "verdict": verdict},
+        {
+            "facts": verdict.certificate,
+            "verdict": verdict,
+            "complaint_url": f"{complaint_url}?certificate={certificate.number}",
+        },
     )
 
 

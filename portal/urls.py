@@ -27,6 +27,7 @@ api_v1 = [
     path("t/<slug:tenant>/", include("assessments.api.urls")),
     path("t/<slug:tenant>/", include("certificates.api.urls")),
     path("verify/", include("certificates.api.public_urls")),
+    path("complaints/", include("certificates.api.complaint_urls")),
 ]
 
 urlpatterns = [
@@ -50,6 +51,7 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("assessments.urls")),
     path("t/<slug:tenant>/", include("certificates.urls")),
     path("verify/", include("certificates.public_urls")),
+    path("complaints/", include("certificates.complaint_urls")),
 ]
 
 handler400 = "portal.views.bad_request"
