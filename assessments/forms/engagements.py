@@ -462,7 +462,9 @@ class ApplicationForm(forms.Form):
     of the model's form (named `q_<key>`)."""
 
     organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
-    target_level = forms.TypedChoiceField(label=_("Target level"), choices=(), coerce=int)
+    target_level = forms.TypedChoiceField(
+        label=_("Target level"), choices=(), coerce=int, initial=3
+    )
     scope = ScopeChoiceField(
         label=_("Scope requested"),
         queryset=None,
