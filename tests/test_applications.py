@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -572,3 +574,53 @@ def test_a_policy_verdict_refuses_a_decided_application_by_its_state(
         application = services.withdraw_application(application=application, by=people["client"])
     verdict = policy.can(people["admin"], ApplicationAction.DECIDE, application)
     assert not verdict and verdict.by_state
+
+
+def test_the_list_page_and_api_cost_the_same_whatever_the_number_of_applications(
+    tenant, organization, people, version, client_for, api_for
+):
+    _apply(tenant, organization, version, people["client"])
+    web, api = client_for(people["admin"]), api_for(people["admin"])
+
+    def cost(url, client):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    few = (cost(_url(tenant, "application_list"), web), cost(_api(tenant), api))
+    for _ in range(5):
+        _apply(tenant, organization, version, people["client"])
+    many = (cost(_url(tenant, "application_list"), web), cost(_api(tenant), api))
+    assert many == few
+
+
+def test_a_client_completes_a_draft_on_the_edit_page_and_submits_it(
+    tenant, organization, people, version, client_for
+):
+    draft = _apply(
+        tenant, organization, version, people["client"], submit=False, answers={"company": "X"}
+    )
+    with scopes_disabled():
+        domain = Domain.objects.get(version=version, code="D1")
+    web = client_for(people["contributor"])
+    form = {
+        "target_level": 2,
+        "scope": [domain.pk],
+        "projects": "Payments",
+        "q_company": "Example Ltd",
+        "q_scale": "small",
+        "q_team_size": "",
+        "submit": "1",
+    }
+    response = web.post(_url(tenant, "application_edit", draft.pk), form)
+    assert response.status_code == 200
+    assert "Team size" in response.context["form"].errors["q_team_size"][0]
+    response = web.post(_url(tenant, "application_edit", draft.pk), {**form, "q_team_size": "7"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        draft.refresh_from_db()
+        assert [d.code for d in draft.scope_domains.all()] == ["D1"]
+    assert draft.status == Application.Status.SUBMITTED
+    assert draft.answers["team_size"] == 7 and draft.target_level == 2
+    refused = web.get(_url(tenant, "application_edit", draft.pk), follow=True)
+    assert "The application is submitted" in refused.content.decode()

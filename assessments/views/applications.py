@@ -34,6 +34,18 @@ def _visible_or_404(request, application_id):
     )
 
 
+def _refused(request, application, action):
+    """None when the person may do `action` now; a redirect to the application with the reason
+    when only its state stands in the way (a 409's message, on the page); 403 otherwise."""
+    verdict = policy.can(request.membership, action, application)
+    if verdict:
+        return None
+    if not verdict.by_state:
+        raise PermissionDenied(verdict.reason)
+    messages.error(request, verdict.reason)
+    return redirect("assessments:application_detail", request.tenant.slug, application.pk)
+
+
 def _organizations(request):
     """The organizations the person may apply for: their own (client) or any active client."""
     if request.membership.is_client:
@@ -107,7 +119,9 @@ def application_create(request):
 
 def application_edit(request, application_id):
     application = _visible_or_404(request, application_id)
-    policy.require(request.membership, ApplicationAction.EDIT, application)
+    refused = _refused(request, application, ApplicationAction.EDIT)
+    if refused:
+        return refused
     form = ApplicationForm(
         submitted(request),
         version=application.model_version,
@@ -151,7 +165,9 @@ def application_detail(request, application_id):
         },
     )
     if request.method == "POST":
-        policy.require(request.membership, ApplicationAction.REVIEW, application)
+        refused = _refused(request, application, ApplicationAction.REVIEW)
+        if refused:
+            return refused
         if review_form.is_valid():
             data = review_form.cleaned_data
             try:
