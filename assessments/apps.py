@@ -6,3 +6,19 @@ class AssessmentsConfig(AppConfig):
 
     def ready(self):
         from assessments import receivers  # noqa: F401  (connects the signal receivers)
+        from portal import dashboard
+
+        dashboard.register(applications_to_review)
+
+
+def applications_to_review(request):
+    """The dashboard's "What needs me": submitted applications awaiting the contract review of
+    the bodies this person administers (one query, whatever the number of bodies)."""
+    if not request.user.is_authenticated:
+        return None
+    from assessments.selectors.applications import awaiting_review
+
+    applications = awaiting_review(request.user)
+    if not applications:
+        return None
+    return "assessments/applications/what_needs_me.html", {"applications": applications}

@@ -415,6 +415,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
         "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
         "EngagementKindEnum": "assessments.models.ENGAGEMENT_KINDS",
+        "ApplicationStatusEnum": "assessments.models.APPLICATION_STATUSES",
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
         "CaseOutcomeEnum": "certificates.models.CASE_OUTCOMES",

@@ -431,3 +431,175 @@ class SelfAssessmentSheetForm(forms.Form):
         label=_("Filled-in self-assessment sheet (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+
+# --- Applications ------------------------------------------------------------------------------
+
+
+class ApplicationVersionForm(forms.Form):
+    """Step one of applying: the model version, whose form asks the questions."""
+
+    version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions
+
+
+class ScopeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.name}"
+
+
+def _question_field(question):
+    """A form field for one question of the model's registration form."""
+    from assessments import application_form as af
+
+    common = {
+        "label": af.label(question),
+        "required": False,  # the service says which required answers are missing, on submit
+        "help_text": af.help_text(question),
+    }
+    kind = question["type"]
+    if kind == "long_text":
+        return forms.CharField(
+            max_length=af.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}), **common
+        )
+    if kind == "number":
+        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=3, **common)
+    if kind == "choice":
+        return forms.ChoiceField(choices=[("", "—"), *af.choices(question)], **common)
+    if kind == "date":
+        return forms.DateField(widget=DateInput, **common)
+    return forms.CharField(max_length=300, **common)
+
+
+class ApplicationForm(forms.Form):
+    """The application for one model version: the organization (for the body's staff applying
+    on a client's behalf), target level, requested scope, projects, and a field per question
+    of the model's form (named `q_<key>`)."""
+
+    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
+    target_level = forms.TypedChoiceField(
+        label=_("Target level"), choices=(), coerce=int, initial=3
+    )
+    scope = ScopeChoiceField(
+        label=_("Scope requested"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The parts or domains to be assessed."),
+    )
+    projects = forms.CharField(
+        label=_("Projects or sites proposed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line. The body samples among them for an organization-level assessment."
+        ),
+    )
+
+    def __init__(self, *args, version, organizations=None, **kwargs):
+        from assessments import application_form as af
+        from assessments.models import Domain
+
+        super().__init__(*args, **kwargs)
+        self.version = version
+        if organizations is None:
+            del self.fields["organization"]
+        else:
+            self.fields["organization"].queryset = organizations
+        self.fields["target_level"].choices = declared_level_choices([version])
+        self.fields["scope"].queryset = Domain.objects.filter(version=version, depth__lte=1)
+        self.question_keys = []
+        for question in af.questions(version):
+            name = f"q_{question['key']}"
+            self.fields[name] = _question_field(question)
+            if question.get("required"):
+                self.fields[name].widget.attrs["aria-required"] = "true"
+                self.fields[name].label = f"{self.fields[name].label} *"
+            self.question_keys.append(question["key"])
+
+    def general_fields(self):
+        return [
+            self[name]
+            for name in ("organization", "target_level", "scope", "projects")
+            if name in self.fields
+        ]
+
+    def question_fields(self):
+        return [self[f"q_{key}"] for key in self.question_keys]
+
+    def answers(self):
+        answers = {}
+        for key in self.question_keys:
+            value = self.cleaned_data.get(f"q_{key}")
+            if value is None or value == "":
+                continue
+            if hasattr(value, "as_tuple"):  # Decimal: a whole number stays whole
+                value = int(value) if value == value.to_integral_value() else float(value)
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            answers[key] = value
+        return answers
+
+    def project_names(self):
+        return [line.strip() for line in self.cleaned_data.get("projects", "").splitlines()]
+
+    def scope_codes(self):
+        return [domain.code for domain in self.cleaned_data.get("scope", ())]
+
+    def add_service_errors(self, error):
+        """Put a service's ValidationError on the field it names (answers.<key> on q_<key>)."""
+        for name, messages in error.message_dict.items():
+            field = name
+            if name.startswith("answers."):
+                field = f"q_{name.split('.', 1)[1]}"
+            if field not in self.fields:
+                field = None
+            for message in messages:
+                self.add_error(field, message)
+
+    @staticmethod
+    def initial_from(application):
+        initial = {
+            "organization": application.organization_id,
+            "target_level": application.target_level,
+            "scope": list(application.scope_domains.values_list("pk", flat=True)),
+            "projects": "\n".join(application.projects),
+        }
+        for key, value in application.answers.items():
+            initial[f"q_{key}"] = value
+        return initial
+
+
+class ApplicationReviewForm(forms.Form):
+    review_notes = forms.CharField(
+        label=_("Review notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sampled_projects = forms.MultipleChoiceField(
+        label=_("Projects sampled"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to assess every project proposed."),
+    )
+    estimated_days = forms.DecimalField(
+        label=_("Assessor-days"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("Leave empty to keep the formula's figure."),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sampled_projects"].choices = [(p, p) for p in application.projects]
+
+
+class ApplicationDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
