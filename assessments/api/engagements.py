@@ -82,7 +82,10 @@ class EngagementSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=60),
         write_only=True,
         required=False,
-        help_text="Codes of parts, domains or items in scope (create only).",
+        help_text=(
+            "Codes of parts, domains or items in scope; on update (draft or planning) it "
+            "replaces the scope whole."
+        ),
     )
     scope_items = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
@@ -215,14 +218,16 @@ class EngagementViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        data.pop("scope", None)
+        if "scope" in data:
+            data["scope_codes"] = data.pop("scope")
         if {"organization", "model_version"} & set(data):
             raise serializers.ValidationError(
                 {"model_version": ["The organization and model version cannot change."]}
             )
-        serializer.instance = services.update_engagement(
+        engagement = services.update_engagement(
             engagement=serializer.instance, by=self.request.membership, **data
         )
+        serializer.instance = self.get_queryset().get(pk=engagement.pk)  # prefetched again
 
     @extend_schema(request=TransitionSerializer, responses=EngagementDetailSerializer)
     @action(detail=True, methods=["post"])

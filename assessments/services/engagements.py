@@ -147,9 +147,32 @@ def create_engagement(
 
 
 @transaction.atomic
-def update_engagement(*, engagement, by, **fields):
-    """Change title, target level or planned dates while the engagement is being prepared."""
+def update_engagement(
+    *, engagement, by, scope_codes=None, scope_domain_ids=None, scope_item_ids=None, **fields
+):
+    """Change title, target level, planned dates or the scope while the engagement is being
+    prepared (draft or planning: nothing is rated yet). The scope, when given (codes, or ids of
+    the scope picker's boxes), replaces the old one whole; the change is audited."""
     policy.require(by, Action.EDIT, engagement)
+    if scope_codes is not None or scope_domain_ids is not None or scope_item_ids is not None:
+        version = engagement.model_version
+        domain_ids, item_ids = _resolve_codes(version, scope_codes or ())
+        items = _items_in_scope(
+            version,
+            [*(scope_domain_ids or ()), *domain_ids],
+            [*(scope_item_ids or ()), *item_ids],
+        )
+        before = set(engagement.scope_items.values_list("pk", flat=True))
+        if items != before:
+            engagement.scope_items.set(items)
+            audit.record(
+                verb="engagement.scope_changed",
+                obj=engagement,
+                actor=by,
+                tenant=engagement.tenant,
+                engagement=engagement,
+                changes={"items": [str(len(before)), str(len(items))]},
+            )
     values = {
         k: v
         for k, v in fields.items()
