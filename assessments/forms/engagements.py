@@ -122,13 +122,35 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
 
-class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
-    role = forms.ChoiceField(label=_("Engagement role"), choices=Assignment.Role.choices)
+class TeamRowForm(forms.Form):
+    """One row of the team form: a person and the role they take (an empty row is skipped)."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+    role = forms.ChoiceField(
+        label=_("Engagement role"),
+        choices=[("", "—"), *Assignment.Role.choices],
+        required=False,
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and not role:
+            self.add_error("role", _("Choose the role this person takes."))
+        if role and not user and "user" not in self.errors:
+            self.add_error("user", _("Choose the person who takes this role."))
+        return data
+
+    @property
+    def filled(self):
+        return bool(self.cleaned_data.get("user") and self.cleaned_data.get("role"))
+
+
+TeamFormSet = forms.formset_factory(TeamRowForm, extra=4, max_num=20, absolute_max=20)
 
 
 class ConflictForm(forms.Form):

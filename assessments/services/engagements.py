@@ -324,6 +324,50 @@ def assign(*, engagement, user, role, by):
     return assignment
 
 
+class TeamRefused(ValidationError):
+    """Some rows of a team could not be assigned; `rows` holds, per row in the order given, the
+    refusals by field ({} for a row that was fine). Nothing was written."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        super().__init__(
+            {
+                "team": [
+                    _("Row %(row)s: %(reason)s") % {"row": index + 1, "reason": message}
+                    for index, errors in enumerate(rows)
+                    for messages in errors.values()
+                    for message in messages
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def assign_team(*, engagement, rows, by):
+    """Put several people on the engagement at once, each with an engagement role: every row
+    passes the checks of `assign` (staff, conflicts of interest, authorisation, impartiality,
+    one lead), rows included against each other, or nothing is written (one transaction) and
+    `TeamRefused` says what refused each row."""
+    policy.require(by, Action.ASSIGN, engagement)
+    rows = list(rows)
+    if not rows:
+        raise ValidationError({"team": _("Add at least one person with a role.")})
+    refusals, assignments = [], []
+    for user, role in rows:
+        try:
+            with transaction.atomic():  # a refused row leaves nothing behind, not even its audit
+                assignments.append(assign(engagement=engagement, user=user, role=role, by=by))
+        except ValidationError as error:
+            refusals.append(
+                error.message_dict if hasattr(error, "error_dict") else {"user": error.messages}
+            )
+        else:
+            refusals.append({})
+    if any(refusals):
+        raise TeamRefused(refusals)
+    return assignments
+
+
 @transaction.atomic
 def unassign(*, assignment, by):
     """Take a person off the engagement; their object permissions go at once."""

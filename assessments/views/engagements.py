@@ -6,14 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import policy, workflow
 from assessments.forms.engagements import (
-    AssignForm,
     ConflictForm,
     EngagementEditForm,
     EngagementForm,
+    TeamFormSet,
 )
 from assessments.models import Assignment, Engagement
 from assessments.policy import Action
@@ -194,24 +195,38 @@ def engagement_transition(request, engagement_id):
 
 
 def engagement_team(request, engagement_id):
+    """The team, and (for the body's administrators) a form that assigns several people with
+    their roles at once: every row passes or nothing is saved, each refusal shown on its row."""
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
     policy.require(request.membership, Action.VIEW_TEAM, engagement)
     may_assign = policy.can(request.membership, Action.ASSIGN, engagement)
-    form = AssignForm(submitted(request), people=selectors.assignable_people(request.tenant))
+    people = selectors.assignable_people(request.tenant)
+    formset = TeamFormSet(submitted(request), prefix="team", form_kwargs={"people": people})
     if request.method == "POST":
         policy.require(request.membership, Action.ASSIGN, engagement)
-        if form.is_valid():
+        if formset.is_valid():
+            filled = [form for form in formset if form.filled]
             try:
-                services.assign(
+                services.assign_team(
                     engagement=engagement,
-                    user=form.cleaned_data["user"],
-                    role=form.cleaned_data["role"],
+                    rows=[(f.cleaned_data["user"], f.cleaned_data["role"]) for f in filled],
                     by=request.membership,
                 )
+            except services.TeamRefused as refused:
+                for form, errors in zip(filled, refused.rows, strict=True):
+                    for field, texts in errors.items():
+                        for text in texts:
+                            form.add_error(field if field in form.fields else None, text)
+                messages.error(request, _("Nobody was assigned: see the rows marked below."))
             except (ValidationError, DomainError) as error:
-                form.add_error(None, getattr(error, "message", None) or error)
+                messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
             else:
-                messages.success(request, _("Assigned."))
+                count = len(filled)
+                messages.success(
+                    request,
+                    ngettext("%(count)s person assigned.", "%(count)s people assigned.", count)
+                    % {"count": count},
+                )
                 return redirect("assessments:engagement_team", request.tenant.slug, engagement.pk)
     return render(
         request,
@@ -219,7 +234,7 @@ def engagement_team(request, engagement_id):
         {
             "engagement": engagement,
             "team": selectors.team(engagement),
-            "form": form,
+            "formset": formset,
             "is_admin": bool(may_assign),
         },
     )
