@@ -21,6 +21,7 @@ from tests.test_browser_grid import (
     leaves_fully_rated,
     login,
     rate_everything_from_the_keyboard,
+    serious_violations,
 )
 
 pytestmark = [pytest.mark.browser]
@@ -78,8 +79,10 @@ def test_the_workspace_journey_on_the_49_sub_items(
     page.keyboard.press("Space")  # the first part, ticked from the keyboard: all beneath it
     assert page.locator(".scope-picker:not([hidden]) input[name=scope_items]:checked").count() > 1
     _shot(page, name, "1-scope-picker")
+    assert serious_violations(page) == []
     page.goto(f"{e}/team/")
     _shot(page, name, "2-team")
+    assert serious_violations(page) == []
 
     # The client assesses itself.
     login(page, base, world.client, language)
@@ -114,6 +117,7 @@ def test_the_workspace_journey_on_the_49_sub_items(
     page.goto(base + "/")
     page.wait_for_selector("table.queue tr[data-kind=requests_to_answer]")
     _shot(page, name, "4-client-queue")
+    assert serious_violations(page) == []
     page.goto(f"{e}/evidence/new/")
     files = []
     for index, stem in enumerate(("流水线日志", "deploy-history", "rollback-drill")):
@@ -175,6 +179,7 @@ def test_the_workspace_journey_on_the_49_sub_items(
     assert page.locator(".self-view").count() == 1
     assert page.locator("table.finding-rows").count() == 1
     _shot(page, name, "9-finding")
+    assert serious_violations(page) == []
 
     # The client's review of the draft report (the report's PDF is made elsewhere).
     with scope(tenant=tenant):
