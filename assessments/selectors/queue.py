@@ -144,18 +144,23 @@ def _leaves_to_rate(ids):
     )
 
 
-def _url(kind, slug, engagement_id):
-    args = [slug, engagement_id]
+def _url_pattern(kind, slug):
+    """The page of one kind of work, as a pattern for the engagement id: reversed once per kind
+    and body, not once per row (reversing was most of the time of a 500-engagement queue)."""
+    args = [slug, 0]
     if kind == "leaves_to_rate":
-        return reverse("assessments:rating_grid", args=args) + "?filter=unrated"
-    if kind in ("requests_to_prereview", "requests_to_answer"):
-        return reverse("assessments:request_list", args=args)
-    if kind == "review":
-        return reverse("assessments:review_create", args=args)
-    if kind == "decision":
-        return reverse("assessments:decision_create", args=args)
-    anchor = "#evidence" if kind == "evidence_to_judge" else "#nonconformities"
-    return reverse("assessments:engagement_detail", args=args) + anchor
+        url = reverse("assessments:rating_grid", args=args) + "?filter=unrated"
+    elif kind in ("requests_to_prereview", "requests_to_answer"):
+        url = reverse("assessments:request_list", args=args)
+    elif kind == "review":
+        url = reverse("assessments:review_create", args=args)
+    elif kind == "decision":
+        url = reverse("assessments:decision_create", args=args)
+    else:
+        anchor = "#evidence" if kind == "evidence_to_judge" else "#nonconformities"
+        url = reverse("assessments:engagement_detail", args=args) + anchor
+    # Slugs hold no braces: the only replacement field is the engagement id.
+    return url.replace("/engagements/0/", "/engagements/{}/", 1)
 
 
 def work_queue(user, *, today: datetime.date) -> list[QueueEntry]:
@@ -179,10 +184,11 @@ def work_queue(user, *, today: datetime.date) -> list[QueueEntry]:
                 engagements = policy.engagements_at_work(membership, action, who=frozenset(who))
                 if not engagements.query.is_empty():
                     rows = _counts(kind, engagements)
+                    label, url = str(label), _url_pattern(kind, tenant.slug)
                     entries.extend(
                         QueueEntry(
                             kind=kind,
-                            label=str(label),
+                            label=label,
                             tenant_slug=tenant.slug,
                             tenant_name=tenant.name,
                             engagement_id=row["engagement_id"],
@@ -190,7 +196,7 @@ def work_queue(user, *, today: datetime.date) -> list[QueueEntry]:
                             count=row["n"],
                             due=row["due"],
                             overdue=bool(row["due"] and row["due"] < today),
-                            url=_url(kind, tenant.slug, row["engagement_id"]),
+                            url=url.format(row["engagement_id"]),
                         )
                         for row in rows
                     )
