@@ -4,7 +4,7 @@ assessors' level, and only the evidence linked to that leaf or its requirements.
 from django.urls import reverse
 from django_scopes import scope
 
-from assessments.models import LevelRequirement
+from assessments.models import Finding, LevelRequirement
 from assessments.services import evidence as evidence_services
 from assessments.services import self_assessment
 from tests.engagement_world import advance, build_world, pdf_upload
@@ -76,3 +76,16 @@ def test_each_grid_row_shows_its_own_evidence_and_the_clients_level(tenant, clie
     assert "rollback-drill.pdf" in rows[second.pk] and "pipeline-runs.pdf" not in rows[second.pk]
     assert "evidence.pdf" not in html
     assert 'class="self-level' in rows[first.pk] and 'class="self-level' not in rows[second.pk]
+
+
+def test_a_finding_cannot_refer_to_a_file_not_linked_to_its_leaf(tenant, client_for):
+    world, first, second = _world(tenant)
+    with scope(tenant=tenant):
+        unlinked = world.engagement.evidence.get(original_name="rollback-drill.pdf")
+        before = Finding.objects.filter(engagement=world.engagement).count()
+    url = reverse("assessments:finding_edit", args=[tenant.slug, world.engagement.pk, first.pk])
+    response = client_for(world.lead).post(url, {"narrative": "x", "evidence": [unlinked.pk]})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    with scope(tenant=tenant):
+        assert Finding.objects.filter(engagement=world.engagement).count() == before
