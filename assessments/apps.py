@@ -9,6 +9,7 @@ class AssessmentsConfig(AppConfig):
         from portal import dashboard
 
         dashboard.register(applications_to_review)
+        dashboard.register(work_queue_panel)
 
 
 def applications_to_review(request):
@@ -22,3 +23,18 @@ def applications_to_review(request):
     if not applications:
         return None
     return "assessments/applications/what_needs_me.html", {"applications": applications}
+
+
+def work_queue_panel(request):
+    """The dashboard's queue of assessment work waiting for this person (evidence to judge,
+    items to rate, reviews, decisions, requests and nonconformities to answer or verify)."""
+    from django.utils import timezone
+
+    from assessments.selectors.queue import totals, work_queue
+
+    if not request.user.is_authenticated:
+        return None
+    entries = work_queue(request.user, today=timezone.localdate())
+    if not entries:
+        return None
+    return "assessments/work_queue.html", {"entries": entries, "totals": totals(entries)}

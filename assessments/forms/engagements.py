@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assignment, Decision, Engagement, Nonconformity, Review
@@ -29,9 +30,59 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EngagementForm(forms.Form):
+class IdsField(forms.MultipleChoiceField):
+    """Ids of ticked boxes (the scope picker's); which ids belong to the model version is the
+    service's to say (a 400 naming the field)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        ids = []
+        for raw in super().to_python(value):
+            if not str(raw).isdigit() or len(str(raw)) > 18:
+                raise ValidationError(_("Choose from the model's boxes."), code="invalid")
+            ids.append(int(raw))
+        return ids
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    """A model version by the model's name (in the reader's language) and its version."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.model.name} {obj.version}"
+
+
+class ScopePickerMixin:
+    """The scope as ticked boxes of the model's tree (parts, domains, items by name): a ticked
+    part or domain takes everything beneath it (templates/assessments/engagements/scope_picker.html,
+    static/portal/scope.js)."""
+
+    PICKER = ("scope_domains", "scope_items")
+
+    def add_picker(self):
+        self.fields["scope_domains"] = IdsField(label=_("Parts and domains"), required=False)
+        self.fields["scope_items"] = IdsField(label=_("Items"), required=False)
+
+    def plain_fields(self):
+        return [f for f in self.visible_fields() if f.name not in self.PICKER]
+
+    def chosen(self, name):
+        """Ids ticked now (bound) or initially: to tick the boxes again on a refused form."""
+        if self.is_bound:
+            return [int(v) for v in self.data.getlist(name) if str(v).isdigit()]
+        return list(self.initial.get(name, []))
+
+    def scope_errors(self):
+        return [e for name in self.PICKER for e in self.errors.get(name, [])]
+
+
+class EngagementForm(ScopePickerMixin, forms.Form):
     organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
-    model_version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+    model_version = VersionChoiceField(label=_("Model"), queryset=None)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Engagement.Kind.choices, initial=Engagement.Kind.INITIAL
     )
@@ -39,28 +90,31 @@ class EngagementForm(forms.Form):
     target_level = forms.TypedChoiceField(
         label=_("Target level"), choices=LEVEL_CHOICES, coerce=int, initial=3
     )
-    scope = forms.CharField(
-        label=_("Scope"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Codes of parts, domains or items, separated by spaces or commas "
-            "(e.g. CD for the whole part, CD.CM for a domain, CD.CM.VC for one item)."
-        ),
-    )
     planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
     planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
 
     def __init__(self, *args, organizations, versions, **kwargs):
         super().__init__(*args, **kwargs)
+        versions = versions.select_related("model")
         self.fields["organization"].queryset = organizations
         self.fields["model_version"].queryset = versions
         # The levels the versions offered declare (the service checks the chosen one's).
         self.fields["target_level"].choices = declared_level_choices(versions)
+        self.add_picker()
 
-    def scope_codes(self):
-        raw = self.cleaned_data.get("scope", "").replace(",", " ")
-        return [code for code in raw.split() if code]
+
+class EngagementEditForm(ScopePickerMixin, forms.Form):
+    """What may change while the engagement is prepared: title, target, dates and scope."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    target_level = forms.TypedChoiceField(label=_("Target level"), choices=(), coerce=int)
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_level"].choices = declared_level_choices([version])
+        self.add_picker()
 
 
 class TransitionForm(forms.Form):
@@ -68,13 +122,35 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
 
-class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
-    role = forms.ChoiceField(label=_("Engagement role"), choices=Assignment.Role.choices)
+class TeamRowForm(forms.Form):
+    """One row of the team form: a person and the role they take (an empty row is skipped)."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+    role = forms.ChoiceField(
+        label=_("Engagement role"),
+        choices=[("", "—"), *Assignment.Role.choices],
+        required=False,
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and not role:
+            self.add_error("role", _("Choose the role this person takes."))
+        if role and not user and "user" not in self.errors:
+            self.add_error("user", _("Choose the person who takes this role."))
+        return data
+
+    @property
+    def filled(self):
+        return bool(self.cleaned_data.get("user") and self.cleaned_data.get("role"))
+
+
+TeamFormSet = forms.formset_factory(TeamRowForm, extra=4, max_num=20, absolute_max=20)
 
 
 class ConflictForm(forms.Form):
