@@ -10,8 +10,9 @@ throughout. Figures (each expected 0 but the recovery times):
     certificate_numbers_duplicated              a number held by two certificates of a body
     uploads_half_stored                         an evidence row whose file is missing or altered
 
-A request "after recovery" is one that started after the service was back, until the next
-fault (locust's failure records, benchmarks/load/locustfile.py, carry each request's start).
+A request "after recovery" is one that started after the service was back and ended before the
+next fault began (locust's failure records, benchmarks/load/locustfile.py, carry each request's
+start and end).
 """
 
 import json
@@ -126,7 +127,9 @@ def run_fault_phase(*, host, root, plan, users, locust_command, workdir):
 
     def kill_worker():
         pid = int((run_dir / "worker-pdf.pid").read_text().strip())
-        os.kill(pid, signal.SIGKILL)  # the pool's children die with it: nothing acknowledged
+        # The whole process group (prod.sh starts each worker with setsid): the main process and
+        # its pool's children at once, as when a machine is lost; nothing gets acknowledged.
+        os.killpg(pid, signal.SIGKILL)
         deadline = time.monotonic() + 30
         while _alive(run_dir / "worker-pdf.pid") and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -155,7 +158,9 @@ def run_fault_phase(*, host, root, plan, users, locust_command, workdir):
     figures = {}
     for index, event in enumerate(timeline):
         until = timeline[index + 1]["started"] if index + 1 < len(timeline) else float("inf")
-        after = [r for r in records if event["recovered"] <= r["started"] < until]
+        # After: started once the service was back, over before the next fault began (one that
+        # straddles the next fault's start is that fault's).
+        after = [r for r in records if r["started"] >= event["recovered"] and r["ended"] < until]
         figures[f"fault_{event['fault']}_errors_after_recovery"] = len(after)
         figures[f"fault_{event['fault']}_server_errors_after_recovery"] = sum(
             1 for r in after if r["status"] >= 500
@@ -163,8 +168,10 @@ def run_fault_phase(*, host, root, plan, users, locust_command, workdir):
         figures[f"fault_{event['fault']}_recovery_seconds"] = round(
             event["recovered"] - event["started"], 1
         )
-        figures[f"fault_{event['fault']}_errors_during"] = sum(
-            1 for r in records if event["started"] <= r["started"] < event["recovered"]
+        figures[f"fault_{event['fault']}_errors_during"] = sum(  # overlapping the outage
+            1
+            for r in records
+            if r["started"] < event["recovered"] and r["ended"] >= event["started"]
         )
     figures["fault_phase_failures"] = records[-20:]  # for the report on standard error
     figures["issued"] = issuer.issued

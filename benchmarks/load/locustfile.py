@@ -29,11 +29,13 @@ FAILURES = os.environ.get("ASSAY_LOAD_FAILURES")  # the fault phase's record of 
 
 @events.request.add_listener
 def record_failure(name, response_time, response=None, exception=None, **kwargs):
-    """One JSON line per failed request, with when it started (benchmarks/load/faults.py)."""
+    """One JSON line per failed request, with when it started and ended (faults.py)."""
     if exception is None or not FAILURES:
         return
+    ended = time.time()
     record = {
-        "started": time.time() - response_time / 1000,
+        "started": ended - response_time / 1000,
+        "ended": ended,
         "name": name,
         "status": getattr(response, "status_code", 0) or 0,
         "error": str(exception)[:200],
