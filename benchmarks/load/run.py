@@ -12,7 +12,7 @@ benchmarks/load/locustfile.py at rising numbers of concurrent users (LOAD_LEVELS
 
 It stops at the first level over 300 ms. Then the fault phase (benchmarks/load/faults.py: a
 worker killed, Redis and PostgreSQL restarted under load) and its checks (benchmarks/load/
-check.py). The whole run stays within LOAD_BUDGET_SECONDS (default 570), then stops the stack.
+check.py). The whole run stays within LOAD_BUDGET_SECONDS (default 520), then stops the stack.
 Every address is on loopback.
 """
 
@@ -137,7 +137,7 @@ def main():
     seconds = int(os.environ.get("LOAD_SECONDS", "40"))
     # The whole run stays within this: the levels take what the stack's start, the plan, the
     # fault phase and the renders' wait (RESERVED_S) leave; at least one level always runs.
-    budget = int(os.environ.get("LOAD_BUDGET_SECONDS", "570"))
+    budget = int(os.environ.get("LOAD_BUDGET_SECONDS", "520"))
     _prod("stop")
     # As behind one load balancer; a render still pending 30 s after a fault is sent again.
     _prod("start", {**os.environ, "TRUSTED_PROXY_COUNT": "1", "PDF_SWEEP_AFTER_SECONDS": "30"})
