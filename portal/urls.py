@@ -27,6 +27,7 @@ api_v1 = [
     path("t/<slug:tenant>/", include("assessments.api.urls")),
     path("t/<slug:tenant>/", include("certificates.api.urls")),
     path("verify/", include("certificates.api.public_urls")),
+    path("directory/", include("certificates.api.directory_urls")),
 ]
 
 urlpatterns = [
@@ -45,6 +46,7 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("assessments.urls")),
     path("t/<slug:tenant>/", include("certificates.urls")),
     path("verify/", include("certificates.public_urls")),
+    path("directory/", include("certificates.directory_urls")),
 ]
 
 handler400 = "portal.views.bad_request"
