@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -164,6 +164,24 @@ def _audit_rows(verb, rows, *, engagement_of=lambda row: None, changes_of=lambda
     ]
 
 
+def _mark_opened(visits, now):
+    """One UPDATE joined to the batch's (visit, engagement) pairs. Django's bulk_update writes
+    a CASE per column that Python builds and the database evaluates row by row, both growing
+    with the square of the batch: it took 85% of the daily task among 100,000 certificates
+    (`programme_sweep_s_100000`, make bench)."""
+    table = connection.ops.quote_name(ProgrammeVisit._meta.db_table)
+    pairs = ", ".join(["(%s, %s)"] * len(visits))
+    params = [value for visit in visits for value in (visit.pk, visit.engagement_id)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH opened(id, engagement_id) AS (VALUES {pairs}) "
+            f"UPDATE {table} SET status = %s, reminded_at = %s, "
+            "engagement_id = opened.engagement_id "
+            f"FROM opened WHERE {table}.id = opened.id",
+            [*params, ProgrammeVisit.Status.OPEN, now],
+        )
+
+
 def _open_batch(today, batch_size, send):
     with transaction.atomic():
         visits = list(
@@ -220,7 +238,7 @@ def _open_batch(today, batch_size, send):
         now = timezone.now()
         for visit, new in zip(visits, engagements, strict=True):
             visit.status, visit.engagement, visit.reminded_at = ProgrammeVisit.Status.OPEN, new, now
-        ProgrammeVisit.objects.bulk_update(visits, ["status", "engagement", "reminded_at"])
+        _mark_opened(visits, now)
         AuditEntry.objects.bulk_create(
             _audit_rows(
                 "programme.opened",
