@@ -172,14 +172,14 @@ def _mark_opened(visits, now):
     table = connection.ops.quote_name(ProgrammeVisit._meta.db_table)
     pairs = ", ".join(["(%s, %s)"] * len(visits))
     params = [value for visit in visits for value in (visit.pk, visit.engagement_id)]
+    # Only the table's name and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"WITH opened(id, engagement_id) AS (VALUES {pairs}) "  # noqa: S608
+        f"UPDATE {table} SET status = %s, reminded_at = %s, engagement_id = opened.engagement_id "
+        f"FROM opened WHERE {table}.id = opened.id"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH opened(id, engagement_id) AS (VALUES {pairs}) "
-            f"UPDATE {table} SET status = %s, reminded_at = %s, "
-            "engagement_id = opened.engagement_id "
-            f"FROM opened WHERE {table}.id = opened.id",
-            [*params, ProgrammeVisit.Status.OPEN, now],
-        )
+        cursor.execute(sql, [*params, ProgrammeVisit.Status.OPEN, now])
 
 
 def _open_batch(today, batch_size, send):
