@@ -184,6 +184,17 @@ class ProgrammeVisit(TenantOwned):
         indexes = [
             models.Index(fields=["status", "opens_on"]),
             models.Index(fields=["status", "due_on"]),
+            # The daily task takes its batches in primary-key order: without these, each batch
+            # read the rows earlier batches had already opened or flagged before reaching the
+            # next ones (quadratic in the number of batches; `programme_sweep_s_100000`).
+            models.Index(
+                fields=["id"], condition=models.Q(status="planned"), name="visit_planned_by_id"
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status__in=["planned", "open"], overdue_since__isnull=True),
+                name="visit_unflagged_by_id",
+            ),
         ]
 
     def __str__(self):

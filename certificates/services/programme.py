@@ -167,8 +167,8 @@ def _audit_rows(verb, rows, *, engagement_of=lambda row: None, changes_of=lambda
 def _mark_opened(visits, now):
     """One UPDATE joined to the batch's (visit, engagement) pairs. Django's bulk_update writes
     a CASE per column that Python builds and the database evaluates row by row, both growing
-    with the square of the batch: it took 85% of the daily task among 100,000 certificates
-    (`programme_sweep_s_100000`, make bench)."""
+    with the square of the batch: profiled on 2,000 due visits, it took 60% of the daily task
+    (14.0 s -> 3.4 s with this statement; `programme_sweep_s_100000` in make bench)."""
     table = connection.ops.quote_name(ProgrammeVisit._meta.db_table)
     pairs = ", ".join(["(%s, %s)"] * len(visits))
     params = [value for visit in visits for value in (visit.pk, visit.engagement_id)]
