@@ -122,6 +122,25 @@ def _due_to_open(today):
     )
 
 
+OPENING_READS = (
+    "tenant",
+    "certificate",
+    "kind",
+    "sequence",
+    "due_on",
+    "status",
+    "engagement",
+    "reminded_at",
+    "certificate__number",
+    "certificate__level",
+    "certificate__organization",
+    "certificate__issued_by",
+    "certificate__engagement__model_version",
+    "certificate__engagement__tenant",
+    "tenant__certificate_prefix",
+)
+
+
 def _numbers(tenant_counts, year):
     """Reserve `count` engagement numbers per tenant in a fixed number of queries: the counter
     rows are locked until the transaction ends (tenants.numbering, gap-free)."""
@@ -188,6 +207,9 @@ def _open_batch(today, batch_size, send):
             _due_to_open(today)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("certificate__engagement", "tenant")
+            # Only what opening reads: whole certificates (scope, PDF name, reasons…) and
+            # engagements made Python build 100,000 wide rows for nothing.
+            .only(*OPENING_READS)
             .order_by("pk")[:batch_size]
         )
         if not visits:
