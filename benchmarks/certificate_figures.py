@@ -32,7 +32,6 @@ from certificates import rendering, services
 from certificates.credentials import ensure_dev_credentials
 from certificates.models import Certificate, Report
 from certificates.pdf.fonts import build_font_cache
-from certificates.pdf.render import shutdown_render_process
 from tenants.models import Membership
 from tests.workers import Workers, redis_server, sending_to, wait_for
 
@@ -55,7 +54,6 @@ def figures():
     seconds, pages = _report_351(tenant, organization, users)
     rows.append(("report_351_items_s", round(seconds, 3), "s"))
     rows.append(("report_351_items_pages", pages, "pages"))
-    shutdown_render_process()  # the workers below render in their own processes
     with (
         tempfile.TemporaryDirectory(prefix="assay-bench-redis-") as directory,
         redis_server(Path(directory)) as url,

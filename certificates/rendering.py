@@ -100,14 +100,12 @@ def certificate_html(certificate):
 
 
 def _render(html, css, **options):
-    """Unsigned PDF bytes, in the render process, under the portal's time and memory limits."""
+    """Unsigned PDF bytes, rendered in this (worker) process under its Celery task's limits."""
     return render_pdf(
         html,
         static_root=_static_root(),
         font_dir=settings.PDF_FONT_DIR,
         stylesheets=[css],
-        timeout_s=settings.PDF_RENDER_TIMEOUT_S,
-        max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
         **options,
     )
 

@@ -34,10 +34,12 @@ RENDER = {
     "max_retries": 5,
     "retry_backoff": True,
     "retry_backoff_max": 300,
-    # Celery's limits stand behind the render's own (certificates.pdf.render): the soft one
-    # raises in the task, the hard one replaces the worker process (its message goes back).
-    "soft_time_limit": settings.PDF_RENDER_TIMEOUT_S + 60,
-    "time_limit": settings.PDF_RENDER_TIMEOUT_S + 120,
+    # The render runs in this worker process, bounded by Celery alone: the soft limit raises
+    # SoftTimeLimitExceeded into it (recorded; the sweeper sends the certificate again), the
+    # hard one kills the process, which the pool replaces (the message is acknowledged as
+    # failed, the sweeper sends it again). docs/architecture.md, "PDF work on Celery's terms".
+    "soft_time_limit": settings.PDF_TASK_SOFT_TIME_LIMIT_S,
+    "time_limit": settings.PDF_TASK_TIME_LIMIT_S,
 }
 
 

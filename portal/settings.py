@@ -327,16 +327,23 @@ CELERY_BEAT_SCHEDULE = {
 # Evidence requests (issue 15): remind the client this many days before a request is due.
 EVIDENCE_REQUEST_REMIND_DAYS = int(os.environ.get("EVIDENCE_REQUEST_REMIND_DAYS", "2"))
 
-# PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
-# in time and memory, certificates older than this still `issuing` are re-enqueued.
+# PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts); certificates
+# older than this still `issuing` are re-enqueued.
 PDF_FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", VAR_DIR / "pdf-fonts"))
-PDF_RENDER_TIMEOUT_S = int(os.environ.get("PDF_RENDER_TIMEOUT_S", "120"))
-PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"))
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
-# PDF work on Celery's own terms (issue 12, layout and content): render tasks go to the `pdf`
-# queue (a worker started without -Q consumes `default` and `pdf`; a deployment may run
-# dedicated `-Q pdf` workers), under Celery's soft and hard time limits beyond the render's
-# own limit, in worker processes replaced once they have grown past PDF_WORKER_MAX_MEMORY_MB.
+# PDF work on Celery's own terms (issue 12; docs/architecture.md, "PDF work on Celery's terms"):
+# render tasks go to the `pdf` queue (a worker started without -Q consumes `default` and `pdf`;
+# production runs dedicated `-Q pdf` workers) and render in the worker process itself, under
+# the task's soft time limit (SoftTimeLimitExceeded raised into the render), its hard limit (the
+# pool kills and replaces the process) and worker_max_memory_per_child (a process grown past
+# PDF_WORKER_MAX_MEMORY_MB is replaced after its task).
+PDF_TASK_SOFT_TIME_LIMIT_S = int(os.environ.get("PDF_TASK_SOFT_TIME_LIMIT_S", "120"))
+PDF_TASK_TIME_LIMIT_S = int(
+    os.environ.get("PDF_TASK_TIME_LIMIT_S", str(PDF_TASK_SOFT_TIME_LIMIT_S + 30))
+)
+# A report with more in-scope items than this renders its domains in parallel on the `pdf`
+# workers (a Celery chord), joined before its one signature (certificates/report_parts.py).
+REPORT_SPLIT_ITEMS = int(os.environ.get("REPORT_SPLIT_ITEMS", "150"))
 PDF_WORKER_MAX_MEMORY_MB = int(os.environ.get("PDF_WORKER_MAX_MEMORY_MB", "1536"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one queue only
