@@ -514,21 +514,35 @@ def _ensure_dev_ca(
     return ca_key, ca_cert
 
 
-def ensure_dev_tsa(dest_dir: str | Path) -> tuple[Path, Path]:
+def _tsa_files(dest: Path, ca_stem: str) -> tuple[Path, Path]:
+    if ca_stem == "dev-ca":
+        return dest / DEV_TSA_CERT, dest / DEV_TSA_KEY
+    return dest / f"{ca_stem}-tsa.pem", dest / f"{ca_stem}-tsa.key.pem"
+
+
+def ensure_dev_tsa(
+    dest_dir: str | Path, *, ca_name: str = DEV_CA_NAME, ca_stem: str = "dev-ca"
+) -> tuple[Path, Path]:
     """Make (once) the development CA's timestamp authority: (certificate, key) PEM paths.
 
     RSA, because pyHanko's ``DummyTimeStamper`` (the development TSA) signs with RSA only; the
     certificate's critical extended key usage is timeStamping, as RFC 3161 requires.
+    ``ca_name`` and ``ca_stem`` give the local CA of `make prod` its own (assay.E007).
     """
     dest = Path(dest_dir)
-    ca_key, ca_cert = _ensure_dev_ca(dest)
-    cert_path, key_path = dest / DEV_TSA_CERT, dest / DEV_TSA_KEY
+    ca_key, ca_cert = _ensure_dev_ca(dest, ca_name=ca_name, ca_stem=ca_stem)
+    cert_path, key_path = _tsa_files(dest, ca_stem)
     if not (cert_path.exists() and key_path.exists()):
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         now = dt.datetime.now(dt.UTC)
         name = x509.Name(
             [
-                x509.NameAttribute(NameOID.COMMON_NAME, "Assay DEVELOPMENT timestamp authority"),
+                x509.NameAttribute(
+                    NameOID.COMMON_NAME,
+                    "Assay DEVELOPMENT timestamp authority"
+                    if ca_stem == "dev-ca"
+                    else f"Assay timestamp authority ({ca_stem})",
+                ),
                 x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Assay development"),
             ]
         )
@@ -554,9 +568,11 @@ def ensure_dev_tsa(dest_dir: str | Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
-def dev_timestamper(dest_dir: str | Path) -> timestamps.DummyTimeStamper:
+def dev_timestamper(
+    dest_dir: str | Path, *, ca_name: str = DEV_CA_NAME, ca_stem: str = "dev-ca"
+) -> timestamps.DummyTimeStamper:
     """pyHanko's in-process TSA with the development CA's timestamp authority key."""
-    cert_path, key_path = ensure_dev_tsa(dest_dir)
+    cert_path, key_path = ensure_dev_tsa(dest_dir, ca_name=ca_name, ca_stem=ca_stem)
     key = serialization.load_pem_private_key(key_path.read_bytes(), None)
     return timestamps.DummyTimeStamper(
         tsa_cert=_asn1_cert(cert_path),
@@ -570,17 +586,23 @@ def dev_timestamper(dest_dir: str | Path) -> timestamps.DummyTimeStamper:
     )
 
 
-def write_dev_crl(dest_dir: str | Path, *, fresh_for: dt.timedelta = dt.timedelta(days=1)) -> Path:
+def write_dev_crl(
+    dest_dir: str | Path,
+    *,
+    fresh_for: dt.timedelta = dt.timedelta(days=1),
+    ca_name: str = DEV_CA_NAME,
+    ca_stem: str = "dev-ca",
+) -> Path:
     """The development CA's CRL (``dev-ca.crl``, DER, nothing revoked), issued again when it
-    would expire within ``fresh_for``; valid for a week."""
+    would expire within ``fresh_for``; valid for a week. (``<ca_stem>.crl`` of another CA.)"""
     dest = Path(dest_dir)
-    path = dest / DEV_CRL
+    path = dest / f"{ca_stem}.crl"
     now = dt.datetime.now(dt.UTC)
     if path.exists():
         current = x509.load_der_x509_crl(path.read_bytes())
         if current.next_update_utc and current.next_update_utc - now > fresh_for:
             return path
-    ca_key, ca_cert = _ensure_dev_ca(dest)
+    ca_key, ca_cert = _ensure_dev_ca(dest, ca_name=ca_name, ca_stem=ca_stem)
     crl = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca_cert.subject)
