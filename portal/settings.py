@@ -298,6 +298,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Results are kept only for the chord of a report rendered in parts (certificates/tasks.py): in
+# Redis, which joins the chord itself, or files under var/ (Celery's chord_unlock polls them).
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -341,9 +349,11 @@ PDF_TASK_SOFT_TIME_LIMIT_S = int(os.environ.get("PDF_TASK_SOFT_TIME_LIMIT_S", "1
 PDF_TASK_TIME_LIMIT_S = int(
     os.environ.get("PDF_TASK_TIME_LIMIT_S", str(PDF_TASK_SOFT_TIME_LIMIT_S + 30))
 )
-# A report with more in-scope items than this renders its domains in parallel on the `pdf`
-# workers (a Celery chord), joined before its one signature (certificates/report_parts.py).
+# A report with more in-scope items than this renders in REPORT_PARTS parts of a few domains
+# each, in parallel on the `pdf` workers (a Celery chord), joined before its one signature
+# (certificates/report_parts.py). REPORT_PARTS is best the number of `pdf` worker processes.
 REPORT_SPLIT_ITEMS = int(os.environ.get("REPORT_SPLIT_ITEMS", "150"))
+REPORT_PARTS = int(os.environ.get("REPORT_PARTS", "2"))
 PDF_WORKER_MAX_MEMORY_MB = int(os.environ.get("PDF_WORKER_MAX_MEMORY_MB", "1536"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one queue only
@@ -353,6 +363,8 @@ CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one q
 CELERY_TASK_ROUTES = {
     "certificates.tasks.render_certificate": {"queue": "pdf"},
     "certificates.tasks.render_report": {"queue": "pdf"},
+    "certificates.tasks.render_report_part": {"queue": "pdf"},
+    "certificates.tasks.join_report": {"queue": "pdf"},
 }
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = PDF_WORKER_MAX_MEMORY_MB * 1024  # in KB
 # Development signing credentials (made by the demo set-up) and the CAs verification trusts.
