@@ -40,6 +40,8 @@ def make_server(
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps the connection open, as a real TSA does
+
         def do_POST(self):  # noqa: N802 - the name http.server calls
             length = int(self.headers.get("Content-Length") or 0)
             if self.headers.get("Content-Type") != "application/timestamp-query" or not (
