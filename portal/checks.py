@@ -83,7 +83,7 @@ def check_production_settings(app_configs=None, **kwargs):
             checks.Error(
                 "TSA_URL is not set: a body without a timestamp authority of its own would sign "
                 "plain PAdES B-B, whose certificates stop verifying when its signing "
-                "certificate expires (docs/architecture.md, \"Signed PDFs\").",
+                'certificate expires (docs/architecture.md, "Signed PDFs").',
                 hint="Set TSA_URL to an RFC 3161 timestamp authority whose chain "
                 "CERTIFICATE_TRUST_ROOTS trusts (make prod runs the local CA's own).",
                 id="assay.E007",

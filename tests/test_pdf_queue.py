@@ -98,10 +98,14 @@ SHORT_LIMITS = {"PDF_TASK_SOFT_TIME_LIMIT_S": "3", "PDF_TASK_TIME_LIMIT_S": "6"}
     ids=["soft-limit", "hard-limit"],
 )
 def test_a_hanging_render_is_stopped_by_celery_and_the_certificate_ends_active_once(
-    granted, celery_workers, tmp_path, settings, past_soft_limit, stopped_by
+    granted, celery_workers, tmp_path, settings, monkeypatch, past_soft_limit, stopped_by
 ):
     from certificates import services
 
+    # The limits travel in the message (the sender's task options): short ones, both sides.
+    monkeypatch.setattr(tasks.render_certificate, "soft_time_limit", 3)
+    monkeypatch.setattr(tasks.render_certificate, "time_limit", 6)
+    monkeypatch.setattr(tasks.render_certificate, "_exec_options", None)  # Celery's cache of them
     marker = tmp_path / "hung"
     worker = celery_workers.start(
         include=["tests.worker_hooks_hang"],
