@@ -23,9 +23,7 @@ def font_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def chinese_pdf(font_dir):
     html = certificate_html(SampleCertificate())
-    return render_pdf(
-        html, static_root=None, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
-    )
+    return render_pdf(html, static_root=None, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS])
 
 
 def poppler(tool, pdf, tmp_path, *options):
