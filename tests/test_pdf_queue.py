@@ -102,10 +102,13 @@ def test_a_hanging_render_is_stopped_by_celery_and_the_certificate_ends_active_o
 ):
     from certificates import services
 
-    # The limits travel in the message (the sender's task options): short ones, both sides.
-    monkeypatch.setattr(tasks.render_certificate, "soft_time_limit", 3)
-    monkeypatch.setattr(tasks.render_certificate, "time_limit", 6)
-    monkeypatch.setattr(tasks.render_certificate, "_exec_options", None)  # Celery's cache of them
+    # The limits travel in the message (the sender's task options): short ones for the first
+    # message, the configured ones again for the sweeper's (a real render on a busy machine).
+    task = tasks.render_certificate
+    configured = task.soft_time_limit, task.time_limit
+    monkeypatch.setattr(task, "soft_time_limit", 3)
+    monkeypatch.setattr(task, "time_limit", 6)
+    monkeypatch.setattr(task, "_exec_options", None)  # Celery's cache of them
     marker = tmp_path / "hung"
     worker = celery_workers.start(
         include=["tests.worker_hooks_hang"],
@@ -126,6 +129,8 @@ def test_a_hanging_render_is_stopped_by_celery_and_the_certificate_ends_active_o
     assert marker.exists()
     with scopes_disabled():
         assert Certificate.objects.get(pk=certificate.pk).status == "issuing"
+    task.soft_time_limit, task.time_limit = configured
+    task._exec_options = None
     settings.PDF_SWEEP_AFTER_SECONDS = 0
     assert tasks.sweep_pending() == 1  # as beat does every minute
     wait_for(
