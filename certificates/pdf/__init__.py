@@ -6,6 +6,7 @@ process verifying an upload (``signing``) does not import WeasyPrint (``render``
 
 * :mod:`.render` — ``render_pdf`` (in the calling process: a Celery worker's, under its task's
   limits), ``check_fit``;
+* :mod:`.join` — ``join_parts`` (a report rendered in parts as one PDF, pypdf);
 * :mod:`.fonts` — ``build_font_cache`` (set-up), ``font_set``, ``FONT_FAMILY``;
 * :mod:`.fetcher` — ``AssayURLFetcher``, the only way a render loads anything;
 * :mod:`.signing` — ``sign_pdf``, ``validate_pdf``, ``fingerprint``,
