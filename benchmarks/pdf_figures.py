@@ -5,14 +5,14 @@ template filled by :mod:`certificates.pdf.sample` (one A4 bilingual page, QR cod
 the Latin-only reference drops its Chinese text). Fonts and
 the development signing credential are prepared in a temporary directory first (not timed).
 
-* ``certificate_en_render_ms`` — English-only certificate, :func:`render_pdf` (forked child,
-  limits, fonts subset for the page), median;
+* ``certificate_en_render_ms`` — English-only certificate, :func:`render_pdf` (in this process,
+  as a `pdf` worker renders it; fonts subset for the page), median;
 * ``certificate_zh_render_ms`` — the same with a Chinese organization, model and level name;
 * ``certificate_pipeline_vs_bare_render_ratio`` — the Chinese certificate through the whole
   pipeline (:func:`render_pdf` then :func:`sign_pdf` at PAdES B-LTA: signature timestamp and
   document timestamp from the development TSA over HTTP on loopback, chain and CRL embedded)
   against a bare in-process WeasyPrint render of the same HTML with the same fonts
-  (``HTML(...).write_pdf(...)``, nothing else): what the child process, the limits, the
+  (``HTML(...).write_pdf(...)``, nothing else): what the fetcher, the layout checks, the
   per-page font subsetting, the signature and the timestamps cost on top of WeasyPrint
   itself. Target ≤ 1.5. Runs alternate between the two so that a slow moment of the machine
   hits both;
@@ -37,7 +37,7 @@ from weasyprint.text.fonts import FontConfiguration
 from certificates.pdf.dev_tsa import make_server
 from certificates.pdf.fetcher import BASE_URL
 from certificates.pdf.fonts import build_font_cache
-from certificates.pdf.render import prepare_document, render_pdf, shutdown_render_process
+from certificates.pdf.render import prepare_document, render_pdf
 from certificates.pdf.sample import LATIN_ONLY, SampleCertificate, certificate_html
 from certificates.pdf.signing import (
     generate_dev_ca_and_signer,
@@ -65,12 +65,7 @@ def figures(runs: int = RUNS) -> list[tuple[str, float, str]]:
 
         def pipeline(html: str) -> bytes:
             pdf = render_pdf(
-                html,
-                static_root=static_root,
-                font_dir=font_dir,
-                stylesheets=[CERTIFICATE_CSS],
-                timeout_s=30,
-                max_memory_mb=512,
+                html, static_root=static_root, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
             )
             return sign_pdf(
                 pdf,
@@ -131,7 +126,6 @@ def figures(runs: int = RUNS) -> list[tuple[str, float, str]]:
         verify_ms = _median_ms(lambda: validate_pdf(zh_pdf, trust_roots=roots), runs)
         tsa.shutdown()
         tsa.server_close()
-        shutdown_render_process()  # its fonts are in the directory about to be deleted
         return [
             ("certificate_en_render_ms", round(en_ms, 1), "ms"),
             ("certificate_zh_render_ms", round(zh_ms, 1), "ms"),

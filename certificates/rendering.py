@@ -101,14 +101,12 @@ def certificate_html(certificate):
 
 
 def _render(html, css, **options):
-    """Unsigned PDF bytes, in the render process, under the portal's time and memory limits."""
+    """Unsigned PDF bytes, rendered in this (worker) process under its Celery task's limits."""
     return render_pdf(
         html,
         static_root=_static_root(),
         font_dir=settings.PDF_FONT_DIR,
         stylesheets=[css],
-        timeout_s=settings.PDF_RENDER_TIMEOUT_S,
-        max_memory_mb=settings.PDF_RENDER_MAX_MEMORY_MB,
         **options,
     )
 
@@ -204,6 +202,25 @@ def report_html(report):
     """The report's HTML: findings as one compact table per domain (a row per item, the
     ratings of each level in one cell); the requirements in full only for items with a note
     or a nonconformity (docs/architecture.md, "PDF layout and fonts")."""
+    return render_to_string("certificates/report_pdf.html", whole(report_context(report)))
+
+
+def whole(context):
+    """The template context of the whole report in one document."""
+    return {
+        **context,
+        "front": True,
+        "finding_sections": context["sections"],
+        "findings_heading": True,
+        "detail_rows": context["details"],
+        "details_heading": True,
+        "back": True,
+    }
+
+
+def report_context(report):
+    """Everything the report template prints, read once (certificates/report_parts.py cuts it
+    into parts)."""
     engagement = report.engagement
     version = engagement.model_version
     score = engagement_score(engagement)
@@ -279,46 +296,42 @@ def report_html(report):
     for ev in evidence:
         ev.status_words = EVIDENCE_STATUS_WORDS.get(ev.status, (ev.status, ev.status))
     level_names = version.level_names()
-    return render_to_string(
-        "certificates/report_pdf.html",
-        {
-            "e": engagement,
-            "tenant": tenant,
-            "organization": organization,
-            "english_name": (
-                organization.english_name
-                if organization.english_name
-                and organization.english_name != organization.legal_name
-                else ""
-            ),
-            "version": version,
-            "report": report,
-            "level_names": level_names,
-            "target_name": _level_name(version, engagement.target_level),
-            "score": score,
-            "sections": sections,
-            "details": details,
-            "legend": [
-                RATING_WORDS[k] for k in ("met", "partially_met", "not_met", "not_applicable", "")
-            ],
-            "chart": charts.level_bars(
-                [((f"{s['code']} {s['name_en']}", s["name_zh"]), s["level"]) for s in sections],
-                engagement.target_level,
-                title="Levels per domain · 各能力域等级",
-                font_family=SVG_FONT_FAMILY,
-                label_width=300,
-            ),
-            "now": timezone.now(),
-            "team": team,
-            "review": review,
-            "review_words": REVIEW_WORDS.get(review.outcome, ("", "")) if review else None,
-            "decision": decision,
-            "decision_words": DECISION_WORDS.get(decision.outcome, ("", "")) if decision else None,
-            "nonconformities": nonconformities,
-            "evidence": evidence,
-            "verify_url": settings.SITE_URL + reverse("verify:index"),
-        },
-    )
+    return {
+        "e": engagement,
+        "tenant": tenant,
+        "organization": organization,
+        "english_name": (
+            organization.english_name
+            if organization.english_name and organization.english_name != organization.legal_name
+            else ""
+        ),
+        "version": version,
+        "report": report,
+        "level_names": level_names,
+        "target_name": _level_name(version, engagement.target_level),
+        "score": score,
+        "sections": sections,
+        "details": details,
+        "legend": [
+            RATING_WORDS[k] for k in ("met", "partially_met", "not_met", "not_applicable", "")
+        ],
+        "chart": charts.level_bars(
+            [((f"{s['code']} {s['name_en']}", s["name_zh"]), s["level"]) for s in sections],
+            engagement.target_level,
+            title="Levels per domain · 各能力域等级",
+            font_family=SVG_FONT_FAMILY,
+            label_width=300,
+        ),
+        "now": timezone.now(),
+        "team": team,
+        "review": review,
+        "review_words": REVIEW_WORDS.get(review.outcome, ("", "")) if review else None,
+        "decision": decision,
+        "decision_words": DECISION_WORDS.get(decision.outcome, ("", "")) if decision else None,
+        "nonconformities": nonconformities,
+        "evidence": evidence,
+        "verify_url": settings.SITE_URL + reverse("verify:index"),
+    }
 
 
 def _level_name(version, level):
@@ -350,13 +363,21 @@ def _report_item(item, score, finding):
     }
 
 
-def render_report_pdf(report):
-    """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version."""
-    pdf = _render(report_html(report), REPORT_CSS, unprintable="mark")
+def render_report_pdf(report, context=None):
+    """(signed PDF bytes, SHA-256, signer fingerprint, pages) of a report version, rendered
+    whole (``context``: its report_context, when read already)."""
+    html = render_to_string(
+        "certificates/report_pdf.html", whole(context or report_context(report))
+    )
+    pdf = _render(html, REPORT_CSS, unprintable="mark")
     pages = PdfFileReader(io.BytesIO(pdf)).root["/Pages"]["/Count"]
-    signed, sha256, fingerprint = _sign(
+    return (*sign_report(pdf, report), pages)
+
+
+def sign_report(pdf, report):
+    """(signed PDF bytes, SHA-256, signer fingerprint) of a report version's unsigned PDF."""
+    return _sign(
         pdf,
         report.engagement.tenant,
         f"Assessment report {report.engagement.reference} v{report.version}",
     )
-    return signed, sha256, fingerprint, pages

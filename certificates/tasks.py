@@ -8,7 +8,7 @@ message left pending.
 
 import logging
 
-from celery import shared_task
+from celery import chord, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,10 +34,12 @@ RENDER = {
     "max_retries": 5,
     "retry_backoff": True,
     "retry_backoff_max": 300,
-    # Celery's limits stand behind the render's own (certificates.pdf.render): the soft one
-    # raises in the task, the hard one replaces the worker process (its message goes back).
-    "soft_time_limit": settings.PDF_RENDER_TIMEOUT_S + 60,
-    "time_limit": settings.PDF_RENDER_TIMEOUT_S + 120,
+    # The render runs in this worker process, bounded by Celery alone: the soft limit raises
+    # SoftTimeLimitExceeded into it (recorded; the sweeper sends the certificate again), the
+    # hard one kills the process, which the pool replaces (the message is acknowledged as
+    # failed, the sweeper sends it again). docs/architecture.md, "PDF work on Celery's terms".
+    "soft_time_limit": settings.PDF_TASK_SOFT_TIME_LIMIT_S,
+    "time_limit": settings.PDF_TASK_TIME_LIMIT_S,
 }
 
 
@@ -90,10 +92,20 @@ def render_report(self, report_id):
         )
     if report is None or report.status == Report.Status.READY:
         return "done already"
+    from certificates import report_parts
+
     with scope(tenant=report.engagement.tenant):
+        context = rendering.report_context(report)
+        parts = report_parts.split(context)
+        if parts:  # a large report: its parts on the pdf workers, joined by the last one
+            header = report_parts.running_header(context)
+            chord(render_report_part.s(report_id, index, html) for index, html in enumerate(parts))(
+                join_report.s(report_id, header)
+            )
+            return f"rendering in {len(parts)} parts"
         try:
             with PDF_RENDER_SECONDS.labels(kind="report").time():
-                pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report)
+                pdf, sha256, fingerprint, pages = rendering.render_report_pdf(report, context)
         except SoftTimeLimitExceeded:
             _failed(Report, report_id, "stopped by the task's time limit")
             return "failed"
@@ -102,13 +114,75 @@ def render_report(self, report_id):
             if isinstance(error, TRANSIENT):
                 raise self.retry(exc=error) from error
             return "failed"
-        name = _store(report, pdf)
-        report, changed = services.report_stored(
-            report_id, pdf_name=name, sha256=sha256, fingerprint=fingerprint, page_count=pages
-        )
-        if not changed:
-            default_storage.delete(name)
+        return _report_done(report, pdf, sha256, fingerprint, pages)
+
+
+def _report_done(report, pdf, sha256, fingerprint, pages):
+    name = _store(report, pdf)
+    report, changed = services.report_stored(
+        report.pk, pdf_name=name, sha256=sha256, fingerprint=fingerprint, page_count=pages
+    )
+    if not changed:
+        default_storage.delete(name)
     return report.status
+
+
+@shared_task(**RENDER, ignore_result=False)
+def render_report_part(self, report_id, index, html):
+    """One part of a large report, stored unsigned; its name is the chord's result."""
+    from certificates import report_parts
+
+    try:
+        with PDF_RENDER_SECONDS.labels(kind="report_part").time():
+            pdf = report_parts.render_part(html)
+    except SoftTimeLimitExceeded:
+        _failed(Report, report_id, f"part {index} stopped by the task's time limit")
+        raise
+    except RenderError as error:
+        _failed(Report, report_id, error)
+        if isinstance(error, TRANSIENT):
+            raise self.retry(exc=error) from error
+        raise
+    return default_storage.save(f"reports/parts/{report_id}/{index}.pdf", ContentFile(pdf))
+
+
+@shared_task(**RENDER)
+def join_report(self, part_names, report_id, header):
+    """The chord's end: the parts joined in order, signed once, stored; then the parts go
+    (kept only for a retry when the timestamp authority did not answer)."""
+    from certificates import report_parts
+
+    with scopes_disabled():
+        report = Report.objects.select_related("engagement__tenant").filter(pk=report_id).first()
+    if report is None or report.status == Report.Status.READY:
+        _delete(part_names)
+        return "done already"
+    parts = []
+    for name in part_names:
+        with default_storage.open(name, "rb") as part:
+            parts.append(part.read())
+    with scope(tenant=report.engagement.tenant):
+        try:
+            with PDF_RENDER_SECONDS.labels(kind="report_join").time():
+                pdf, sha256, fingerprint, pages = report_parts.join_and_sign(parts, report, header)
+        except SoftTimeLimitExceeded:
+            _failed(Report, report_id, "the join was stopped by the task's time limit")
+            _delete(part_names)
+            return "failed"
+        except (SigningNotConfigured, RenderError, SigningError) as error:
+            _failed(Report, report_id, error)
+            if isinstance(error, TRANSIENT):
+                raise self.retry(exc=error) from error
+            _delete(part_names)
+            return "failed"
+        status = _report_done(report, pdf, sha256, fingerprint, pages)
+    _delete(part_names)
+    return status
+
+
+def _delete(names):
+    for name in names:
+        default_storage.delete(name)
 
 
 def _failed(model, pk, error):

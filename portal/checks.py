@@ -1,4 +1,4 @@
-"""What a production start needs, as Django system checks (assay.E001…E006).
+"""What a production start needs, as Django system checks (assay.E001…E007).
 
 `manage.py check --deploy` reports each problem; the production entry points (portal/wsgi.py,
 portal/celery.py) run the same checks and refuse to start while any fails, since gunicorn and a
@@ -76,6 +76,17 @@ def check_production_settings(app_configs=None, **kwargs):
                 "'django-insecure' prefix.",
                 hint="python -c 'import secrets; print(secrets.token_urlsafe(50))'",
                 id="assay.E005",
+            )
+        )
+    if not settings.TSA_URL:
+        errors.append(
+            checks.Error(
+                "TSA_URL is not set: a body without a timestamp authority of its own would sign "
+                "plain PAdES B-B, whose certificates stop verifying when its signing "
+                'certificate expires (docs/architecture.md, "Signed PDFs").',
+                hint="Set TSA_URL to an RFC 3161 timestamp authority whose chain "
+                "CERTIFICATE_TRUST_ROOTS trusts (make prod runs the local CA's own).",
+                id="assay.E007",
             )
         )
     return errors

@@ -335,6 +335,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
+# Results are kept only for the chord of a report rendered in parts (certificates/tasks.py): in
+# Redis, which joins the chord itself, or files under var/ (Celery's chord_unlock polls them).
+if REDIS_URL:
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    (VAR_DIR / "celery-results").mkdir(parents=True, exist_ok=True)
+    CELERY_RESULT_BACKEND = f"file://{VAR_DIR / 'celery-results'}"
+CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", TESTING)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
@@ -364,16 +372,25 @@ CELERY_BEAT_SCHEDULE = {
 # Evidence requests (issue 15): remind the client this many days before a request is due.
 EVIDENCE_REQUEST_REMIND_DAYS = int(os.environ.get("EVIDENCE_REQUEST_REMIND_DAYS", "2"))
 
-# PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts), renders limited
-# in time and memory, certificates older than this still `issuing` are re-enqueued.
+# PDFs: fonts cut per page from a cache built once (manage.py build_pdf_fonts); certificates
+# older than this still `issuing` are re-enqueued.
 PDF_FONT_DIR = Path(os.environ.get("PDF_FONT_DIR", VAR_DIR / "pdf-fonts"))
-PDF_RENDER_TIMEOUT_S = int(os.environ.get("PDF_RENDER_TIMEOUT_S", "120"))
-PDF_RENDER_MAX_MEMORY_MB = int(os.environ.get("PDF_RENDER_MAX_MEMORY_MB", "1024"))
 PDF_SWEEP_AFTER_SECONDS = int(os.environ.get("PDF_SWEEP_AFTER_SECONDS", "120"))
-# PDF work on Celery's own terms (issue 12, layout and content): render tasks go to the `pdf`
-# queue (a worker started without -Q consumes `default` and `pdf`; a deployment may run
-# dedicated `-Q pdf` workers), under Celery's soft and hard time limits beyond the render's
-# own limit, in worker processes replaced once they have grown past PDF_WORKER_MAX_MEMORY_MB.
+# PDF work on Celery's own terms (issue 12; docs/architecture.md, "PDF work on Celery's terms"):
+# render tasks go to the `pdf` queue (a worker started without -Q consumes `default` and `pdf`;
+# production runs dedicated `-Q pdf` workers) and render in the worker process itself, under
+# the task's soft time limit (SoftTimeLimitExceeded raised into the render), its hard limit (the
+# pool kills and replaces the process) and worker_max_memory_per_child (a process grown past
+# PDF_WORKER_MAX_MEMORY_MB is replaced after its task).
+PDF_TASK_SOFT_TIME_LIMIT_S = int(os.environ.get("PDF_TASK_SOFT_TIME_LIMIT_S", "120"))
+PDF_TASK_TIME_LIMIT_S = int(
+    os.environ.get("PDF_TASK_TIME_LIMIT_S", str(PDF_TASK_SOFT_TIME_LIMIT_S + 30))
+)
+# A report with more in-scope items than this renders in REPORT_PARTS parts of a few domains
+# each, in parallel on the `pdf` workers (a Celery chord), joined before its one signature
+# (certificates/report_parts.py). REPORT_PARTS is best the number of `pdf` worker processes.
+REPORT_SPLIT_ITEMS = int(os.environ.get("REPORT_SPLIT_ITEMS", "150"))
+REPORT_PARTS = int(os.environ.get("REPORT_PARTS", "2"))
 PDF_WORKER_MAX_MEMORY_MB = int(os.environ.get("PDF_WORKER_MAX_MEMORY_MB", "1536"))
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one queue only
@@ -383,6 +400,8 @@ CELERY_TASK_QUEUES = (  # each its own exchange and key: a message goes to one q
 CELERY_TASK_ROUTES = {
     "certificates.tasks.render_certificate": {"queue": "pdf"},
     "certificates.tasks.render_report": {"queue": "pdf"},
+    "certificates.tasks.render_report_part": {"queue": "pdf"},
+    "certificates.tasks.join_report": {"queue": "pdf"},
 }
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = PDF_WORKER_MAX_MEMORY_MB * 1024  # in KB
 # Development signing credentials (made by the demo set-up) and the CAs verification trusts.

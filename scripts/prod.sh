@@ -8,7 +8,9 @@
 #   web          gunicorn, $WEB_CONCURRENCY workers (default 2 x cores + 1, at most 9), static
 #                files from collectstatic served by WhiteNoise, http://127.0.0.1:$PROD_PORT (8001)
 #   workers      one Celery worker on the `default` queue, one on `pdf` (renders), beat once
-#   signing      the demo body signs with a local CA under var/prod/ca, the only trust root
+#   signing      the demo body signs with a local CA under var/prod/ca, the only trust root, at
+#                PAdES B-LTA: that CA's timestamp authority and CRL on 127.0.0.1:$PROD_TSA_PORT
+#                (8078), `manage.py run_dev_tsa --local-ca` (TSA_URL, assay.E007)
 # Usage: scripts/prod.sh start|stop|status (and workers|restart-redis|restart-postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,12 +22,14 @@ BIN=$ROOT/.venv/bin
 PG_PORT=${PROD_PG_PORT:-5434}
 REDIS_PORT=${PROD_REDIS_PORT:-6391}
 WEB_PORT=${PROD_PORT:-8001}
+TSA_PORT=${PROD_TSA_PORT:-8078}
 CORES=$(nproc)
 DEFAULT_WORKERS=$((2 * CORES + 1))
 [ "$DEFAULT_WORKERS" -gt 9 ] && DEFAULT_WORKERS=9
 WEB_CONCURRENCY=${WEB_CONCURRENCY:-$DEFAULT_WORKERS}
 DEFAULT_QUEUE_CONCURRENCY=${DEFAULT_QUEUE_CONCURRENCY:-2}
-PDF_QUEUE_CONCURRENCY=${PDF_QUEUE_CONCURRENCY:-1}
+# Two pdf processes: a large report's parts render side by side (certificates/report_parts.py).
+PDF_QUEUE_CONCURRENCY=${PDF_QUEUE_CONCURRENCY:-2}
 
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -78,6 +82,20 @@ start_redis() {
   exit 1
 }
 
+start_tsa() {  # the local CA's timestamp authority and CRL: the demo certificate is timestamped
+  if ! alive "$RUN/tsa.pid"; then
+    setsid nohup "$BIN/python" manage.py run_dev_tsa --local-ca "$PROD/ca" --port "$TSA_PORT" \
+      >>"$LOG/tsa.log" 2>&1 </dev/null &
+    echo $! >"$RUN/tsa.pid"
+  fi
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null "http://127.0.0.1:$TSA_PORT/local-ca.crl" && return
+    sleep 0.1
+  done
+  echo "The timestamp authority did not start: see $LOG/tsa.log" >&2
+  exit 1
+}
+
 write_env() {  # the production settings every process below reads (portal/settings.py)
   (umask 077 && cat >"$PROD/env" <<EOF
 export DEBUG=0
@@ -94,6 +112,8 @@ export REDIS_URL='redis://:$(secret redis.pass)@127.0.0.1:$REDIS_PORT/0'
 export STATIC_ROOT='$PROD/static'
 export MEDIA_ROOT='$PROD/media'
 export CERTIFICATE_TRUST_ROOTS='$PROD/ca/local-ca.pem'
+export TSA_URL=http://127.0.0.1:$TSA_PORT/
+export SIGNING_CRL_FILES='$PROD/ca/local-ca.crl'
 export LOG_FORMAT=json
 export PROMETHEUS_MULTIPROC_DIR='$RUN/prometheus'
 export PDF_SWEEP_AFTER_SECONDS=${PDF_SWEEP_AFTER_SECONDS:-120}
@@ -124,6 +144,7 @@ start() {
     echo "$stamp" >"$PROD/static/.stamp"
   fi
   "$BIN/python" manage.py build_pdf_fonts
+  start_tsa
   "$BIN/python" manage.py load_demo --signing-dir "$PROD/ca"
   "$BIN/python" manage.py check --deploy --fail-level ERROR >/dev/null
 
@@ -153,14 +174,22 @@ start_workers() {  # the Celery workers and beat that are not running (after a c
   # so it runs in the background here rather than with --detach (which closes it).
   # shellcheck disable=SC1091
   source "$PROD/env"
+  # The pdf worker's processes render themselves, bounded by Celery alone: the render tasks'
+  # soft and hard time limits (PDF_TASK_SOFT_TIME_LIMIT_S, PDF_TASK_TIME_LIMIT_S) and a process
+  # replaced after its task once grown past PDF_WORKER_MAX_MEMORY_MB (docs/architecture.md).
   for queue in default pdf; do
-    local concurrency=$DEFAULT_QUEUE_CONCURRENCY
-    [ $queue = pdf ] && concurrency=$PDF_QUEUE_CONCURRENCY
+    local concurrency=$DEFAULT_QUEUE_CONCURRENCY limits=()
+    if [ $queue = pdf ]; then
+      concurrency=$PDF_QUEUE_CONCURRENCY
+      limits=(--max-memory-per-child "$((${PDF_WORKER_MAX_MEMORY_MB:-1536} * 1024))"
+        --soft-time-limit "${PDF_TASK_SOFT_TIME_LIMIT_S:-120}"
+        --time-limit "${PDF_TASK_TIME_LIMIT_S:-150}")
+    fi
     alive "$RUN/worker-$queue.pid" && continue
     rm -f "$RUN/worker-$queue.pid"
     setsid nohup "$BIN/celery" -A portal worker -Q "$queue" -n "$queue@%h" \
-      --concurrency "$concurrency" --loglevel INFO --pidfile "$RUN/worker-$queue.pid" \
-      >>"$LOG/worker-$queue.log" 2>&1 </dev/null &
+      --concurrency "$concurrency" "${limits[@]}" --loglevel INFO \
+      --pidfile "$RUN/worker-$queue.pid" >>"$LOG/worker-$queue.log" 2>&1 </dev/null &
   done
   # Beat exactly once: one process, its pid file refuses a second, its schedule under var/prod.
   if ! alive "$RUN/beat.pid"; then
@@ -194,6 +223,7 @@ stop() {
   stop_pid "$RUN/beat.pid"
   stop_pid "$RUN/worker-default.pid"
   stop_pid "$RUN/worker-pdf.pid"
+  stop_pid "$RUN/tsa.pid"
   stop_pid "$RUN/redis.pid"  # a TERM makes Redis flush its append-only file before it exits
   if [ -s "$PROD/pg/PG_VERSION" ]; then
     as_pg "$(pg_bin)/pg_ctl" -D "$PROD/pg" -m fast stop >/dev/null 2>&1 || true
@@ -202,7 +232,7 @@ stop() {
 }
 
 status() {
-  for name in gunicorn worker-default worker-pdf beat redis; do
+  for name in gunicorn worker-default worker-pdf beat tsa redis; do
     if alive "$RUN/$name.pid"; then echo "$name: running"; else echo "$name: stopped"; fi
   done
   if as_pg "$(pg_bin)/pg_ctl" -D "$PROD/pg" status >/dev/null 2>&1; then

@@ -34,7 +34,11 @@ done
 echo "TSA: development timestamp authority http://127.0.0.1:8079/ (log var/tsa.log)"
 $BIN/python manage.py load_demo
 
+# PDFs render in the worker processes themselves, under the tasks' Celery time limits
+# (PDF_TASK_SOFT_TIME_LIMIT_S, PDF_TASK_TIME_LIMIT_S); a process grown past
+# PDF_WORKER_MAX_MEMORY_MB is replaced after its task (docs/architecture.md).
 $BIN/celery -A portal worker --beat --loglevel=INFO --concurrency=2 -Q default,pdf \
+  --max-memory-per-child=$((${PDF_WORKER_MAX_MEMORY_MB:-1536} * 1024)) \
   --schedule=var/celerybeat-schedule >var/worker.log 2>&1 &
 pids+=($!)
 echo "Worker: started (log var/worker.log)"

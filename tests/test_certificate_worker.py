@@ -158,3 +158,37 @@ def test_many_officers_issuing_at_once_get_distinct_gap_free_numbers(tenant, pdf
     year = numbers[0].split("-")[-2]
     prefix = tenant.certificate_prefix
     assert numbers == [f"{prefix}-{year}-{n:05d}" for n in range(1, len(worlds) + 1)]
+
+
+def test_a_large_report_renders_in_parts_on_two_workers_and_is_signed_once(
+    granted, celery_workers, tmp_path
+):
+    """The chord on real workers and Redis: the parts rendered by whichever worker is free,
+    joined by the last, one signature, pages numbered across the parts."""
+    from certificates.credentials import trust_roots
+    from certificates.pdf.signing import validate_pdf
+
+    env = {"REPORT_SPLIT_ITEMS": "1", "REPORT_PARTS": "2"}  # two items: a "large" report
+    for _ in range(2):
+        celery_workers.start(env=env)
+    with scope(tenant=granted.tenant):
+        report = services.request_report(engagement=granted.engagement, by=granted.officer)
+    wait_for(
+        lambda: _status(granted, report.pk, Report).status != "rendering",
+        timeout=120,
+        what=f"the report in parts\n{celery_workers.logs()}",
+    )
+    logs = celery_workers.logs()
+    report = _status(granted, report.pk, Report)
+    assert report.status == "ready", report.last_error
+    assert "rendering in 2 parts" in logs and "join_report" in logs
+    data = report.pdf.read()
+    assert validate_pdf(data, trust_roots=trust_roots()).ok
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        last = report.page_count
+        assert f"{last}/{last}" in text.replace(" ", "")

@@ -1,8 +1,11 @@
+import threading
+
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from certificates.models import Certificate, Report
-from certificates.pdf.signing import validate_pdf
+from certificates.pdf.dev_tsa import make_server
+from certificates.pdf.signing import LOCAL_CA_NAME, LOCAL_CA_STEM, validate_pdf
 from portal.checks import check_production_settings
 from tenants.models import Membership, Organization, Tenant, User
 from tenants.roles import Role
@@ -35,21 +38,33 @@ def test_demo_signed_with_a_local_ca_passes_production_verification(
     db, pdf_settings, tmp_path, capsys
 ):
     """`make prod`: the demo body signs with a local CA of its own, which production settings
-    may trust (never the development CA, assay.E002), and its certificate verifies against it."""
+    may trust (never the development CA, assay.E002), timestamped by that CA's own timestamp
+    authority (`run_dev_tsa --local-ca`, assay.E007): PAdES B-LTA, verifying against it alone."""
     settings = pdf_settings
     settings.VAR_DIR = tmp_path
-    # As `make prod` runs it: no timestamp authority is configured there (the development TSA's
-    # chain ends at the development CA, which production must not trust).
-    settings.TSA_URL = ""
-    call_command("load_demo", signing_dir=str(tmp_path / "local-ca"))
-    local_ca = tmp_path / "local-ca" / "local-ca.pem"
+    signing_dir = tmp_path / "local-ca"
+    tsa = make_server(signing_dir, ca_name=LOCAL_CA_NAME, ca_stem=LOCAL_CA_STEM)
+    threading.Thread(target=tsa.serve_forever, args=(0.05,), daemon=True).start()
+    settings.TSA_URL = f"http://127.0.0.1:{tsa.server_address[1]}/"
+    settings.SIGNING_CRL_FILES = [str(signing_dir / "local-ca.crl")]
+    try:
+        call_command("load_demo", signing_dir=str(signing_dir))
+    finally:
+        tsa.shutdown()
+        tsa.server_close()
+    local_ca = signing_dir / "local-ca.pem"
     settings.DEBUG = False
     settings.CERTIFICATE_TRUST_ROOTS = [str(local_ca)]
-    assert [e.id for e in check_production_settings() if e.id in ("assay.E002", "assay.E003")] == []
+    assert [
+        e.id
+        for e in check_production_settings()
+        if e.id in ("assay.E002", "assay.E003", "assay.E007")
+    ] == []
     with scopes_disabled():
         certificate = Certificate.objects.get()
         assert Tenant.objects.get().signing_pkcs12_path.startswith(str(tmp_path / "local-ca"))
     with certificate.pdf.open("rb") as pdf:
         data = pdf.read()
-    assert validate_pdf(data, trust_roots=[local_ca]).ok
+    result = validate_pdf(data, trust_roots=[local_ca])
+    assert result.ok and result.long_term
     assert not validate_pdf(data, trust_roots=[settings.DEV_CA_DIR / "dev-ca.pem"]).ok

@@ -169,3 +169,72 @@ def test_the_report_uses_only_the_projects_fonts(reported, tmp_path):
     fonts = [line.split()[0] for line in _run("pdffonts", path).splitlines()[2:]]
 
     assert fonts and all(font.split("+", 1)[1].startswith("Assay-") for font in fonts), fonts
+
+
+@pytest.fixture
+def split_report(tenant, pdf_settings, settings, django_capture_on_commit_callbacks):
+    """A closed engagement of three domains whose report is rendered in two parts (the
+    threshold lowered), joined and signed: what a large report gets on the pdf workers."""
+    from certificates.credentials import ensure_dev_credentials
+    from tests.factories_assessments import make_model_version
+
+    settings.REPORT_SPLIT_ITEMS = 1
+    settings.REPORT_PARTS = 2
+    world = build_world(tenant, version=make_model_version(domains=3, items_per_domain=4))
+    with scope(tenant=tenant):
+        ensure_dev_credentials(tenant)
+    advance(world, "closed")
+    with scope(tenant=tenant), django_capture_on_commit_callbacks(execute=True):
+        from certificates import services
+
+        report = services.request_report(engagement=world.engagement, by=world.lead)
+    with scope(tenant=tenant):
+        report.refresh_from_db()
+        context = rendering.report_context(report)
+    assert report.status == "ready", report.last_error
+    return world, report, context
+
+
+def test_a_large_report_is_cut_in_order_into_parts_that_hold_every_block_once(split_report):
+    from certificates import report_parts
+
+    _world, _report, context = split_report
+    parts = report_parts.split(context)
+    whole = _body_text(
+        rendering.render_to_string("certificates/report_pdf.html", rendering.whole(context))
+    )
+    joined = " ".join(_body_text(html) for html in parts)
+
+    assert len(parts) == 2
+    assert joined == whole  # the same text in the same order, nothing twice, nothing lost
+
+
+def _body_text(html):
+    body = html[html.index("<body>") : html.index("</body>")]
+    return flat(re.sub(r"<[^>]+>", " ", body))
+
+
+def test_a_report_rendered_in_parts_has_one_signature_and_the_pages_of_the_whole(
+    split_report, tmp_path
+):
+    from certificates.credentials import trust_roots
+    from certificates.pdf.signing import validate_pdf
+
+    world, report, _context = split_report
+    data = report.pdf.read()
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    every = pages(path)
+
+    assert validate_pdf(data, trust_roots=trust_roots()).ok
+    assert report.page_count == len(every) >= 3
+    for number, page in enumerate(every, start=1):
+        numbers = re.findall(r"(\d+) ?/ ?(\d+)\s*$", page.strip())
+        assert numbers == [(str(number), str(len(every)))]  # numbered across the parts
+        if number > 1:  # the running header of the whole, on every page after the cover
+            header = flat(page)
+            assert "Assessment report · 评估报告" in header
+            assert world.engagement.reference in header
+    text = flat(" ".join(every))
+    for code in ("D0.I0", "D1.I3", "D2.I3"):  # every domain's findings, from both parts
+        assert code in text

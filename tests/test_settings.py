@@ -32,6 +32,7 @@ def _production_env(tmp_path, **changes):
             "CERTIFICATE_TRUST_ROOTS": str(trust_root),
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "STATIC_ROOT": str(static_root),
+            "TSA_URL": "https://tsa.example.org/",
         }
     )
     for name, value in changes.items():
@@ -77,6 +78,8 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         ({"SECRET_KEY": "changeme"}, "assay.E005", "SECRET_KEY"),
         ({"SECRET_KEY": "ab" * 40}, "assay.E005", "SECRET_KEY"),
         ({"STATIC_ROOT": "/nonexistent/static"}, "assay.E006", "collectstatic"),
+        ({"TSA_URL": None}, "assay.E007", "TSA_URL"),
+        ({"TSA_URL": ""}, "assay.E007", "PAdES B-B"),
     ],
     ids=[
         "no-site-url",
@@ -87,6 +90,8 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "short",
         "repeats",
         "no-collectstatic",
+        "no-tsa",
+        "empty-tsa",
     ],
 )
 def test_check_deploy_reports_what_production_lacks(tmp_path, changes, check_id, named):

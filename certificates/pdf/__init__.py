@@ -4,8 +4,9 @@ Nothing here imports Django; the ``certificates`` app calls it from its tasks an
 verification view. The modules are imported one by one, not re-exported here, so that the web
 process verifying an upload (``signing``) does not import WeasyPrint (``render``):
 
-* :mod:`.render` — ``render_pdf`` (render process, time and memory limits),
-  ``render_pdf_in_process``;
+* :mod:`.render` — ``render_pdf`` (in the calling process: a Celery worker's, under its task's
+  limits), ``check_fit``;
+* :mod:`.join` — ``join_parts`` (a report rendered in parts as one PDF, pypdf);
 * :mod:`.fonts` — ``build_font_cache`` (set-up), ``font_set``, ``FONT_FAMILY``;
 * :mod:`.fetcher` — ``AssayURLFetcher``, the only way a render loads anything;
 * :mod:`.signing` — ``sign_pdf``, ``validate_pdf``, ``fingerprint``,

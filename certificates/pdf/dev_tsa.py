@@ -16,21 +16,32 @@ from pathlib import Path
 
 from asn1crypto import tsp
 
-from certificates.pdf.signing import dev_timestamper, write_dev_crl
+from certificates.pdf.signing import DEV_CA_NAME, dev_timestamper, write_dev_crl
 
 logger = logging.getLogger(__name__)
 
 MAX_REQUEST_BYTES = 16 * 1024  # a timestamp request is a few hundred bytes
 
 
-def make_server(ca_dir: str | Path, host: str = "127.0.0.1", port: int = 0):
-    """A ``ThreadingHTTPServer`` serving the development TSA and CRL of ``ca_dir``."""
+def make_server(
+    ca_dir: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    ca_name: str = DEV_CA_NAME,
+    ca_stem: str = "dev-ca",
+):
+    """A ``ThreadingHTTPServer`` serving the development TSA and CRL of ``ca_dir`` (or of the
+    CA ``ca_stem`` there: `make prod`'s local CA, ``GET /local-ca.crl``)."""
     ca_dir = Path(ca_dir)
-    timestamper = dev_timestamper(ca_dir)
-    write_dev_crl(ca_dir)
+    ca = {"ca_name": ca_name, "ca_stem": ca_stem}
+    timestamper = dev_timestamper(ca_dir, **ca)
+    write_dev_crl(ca_dir, **ca)
     lock = threading.Lock()
 
     class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keeps the connection open, as a real TSA does
+
         def do_POST(self):  # noqa: N802 - the name http.server calls
             length = int(self.headers.get("Content-Length") or 0)
             if self.headers.get("Content-Type") != "application/timestamp-query" or not (
@@ -49,11 +60,11 @@ def make_server(ca_dir: str | Path, host: str = "127.0.0.1", port: int = 0):
             self._send(body, "application/timestamp-reply")
 
         def do_GET(self):  # noqa: N802
-            if self.path.rstrip("/") != "/dev-ca.crl":
+            if self.path.rstrip("/") != f"/{ca_stem}.crl":
                 self.send_error(404)
                 return
             with lock:
-                body = write_dev_crl(ca_dir).read_bytes()
+                body = write_dev_crl(ca_dir, **ca).read_bytes()
             self._send(body, "application/pkix-crl")
 
         def _send(self, body, content_type):

@@ -1,65 +1,29 @@
-"""HTML to PDF with WeasyPrint, under a time and a memory limit.
+"""HTML to PDF with WeasyPrint, in the calling process.
 
 A render interpolates text typed by clients into a layout engine written in Python and C; a
 pathological page (a 10,000-row table, a huge image, a font bomb) must cost one failed job,
-not the worker that runs it. :func:`render_pdf` therefore renders in a *render process*: a
-child forked from the calling process, kept for the next renders.
-
-Why this shape, measured on the certificate page (≈ 150 ms in-process):
-
-* a fresh ``fork`` per render costs ≈ 18 ms — not the fork itself (3 ms with WeasyPrint
-  loaded) but the ≈ 4,000 copy-on-write page faults of a child touching the interpreter's
-  objects for the first time. A render process kept alive pays that once, then a render costs
-  what it costs in-process plus a pipe round trip (< 1 ms);
-* ``fork`` rather than ``multiprocessing``/``subprocess``: the child inherits the imported
-  WeasyPrint and the loaded fonts instead of spending a second importing them; and Celery's
-  prefork pool runs tasks in daemonic processes, which ``multiprocessing`` refuses children;
-* the render process prepares the next render's fontconfig set-up (``FontConfiguration``,
-  ≈ 7 ms) while it waits, off the critical path.
-
-Limits, for each render: the parent waits ``timeout_s`` of wall-clock time, then kills the
-render process (``SIGKILL``) and raises :class:`RenderTimeout`; the next render forks a new
-one. Inside, ``RLIMIT_AS`` allows the address space the process has mapped before the render
-plus ``max_memory_mb`` (:class:`RenderMemoryExceeded`; the process then retires, its heap in
-an unknown state) — "mapped" includes heap freed by earlier renders and kept by the allocator,
-so the budget is a ceiling on growth, not an exact count — and ``RLIMIT_CPU`` the CPU time it
-had used plus ``timeout_s`` (a backstop should the parent be stuck). Linux only (``/proc``,
-``prctl``). The render process asks to be killed if its parent dies, closes
-the sockets it inherited (so that it neither holds the parent's database or broker
-connections open nor can write to them), and is replaced after :data:`MAX_RENDERS` renders
-or when it has grown by :data:`RECYCLE_GROWTH_MB`, so slow leaks cannot accumulate. Errors
-come back as :class:`RenderFailed`. All are :class:`RenderError`.
-
-A render process serves one parent process and one render at a time (a lock serialises
-threads; Celery's parallelism is its worker processes). It acknowledges each job as it reads
-it, so a job sent to a process that had died in the meantime is run by a fresh one rather than
-failed. After ``os.fork`` in the parent (a prefork pool starting) the child process gets a
-render process of its own.
+not the portal. Renders therefore run only in Celery worker processes of the `pdf` queue, and
+the limits are Celery's own (docs/architecture.md, "PDF work on Celery's terms"): the task's
+soft time limit raises ``SoftTimeLimitExceeded`` into the render (it passes through
+:func:`render_pdf` unchanged), its hard time limit kills the worker process and the pool
+replaces it, and ``worker_max_memory_per_child`` replaces a process that has grown past its
+ceiling after the task that grew it. An earlier version forked a render process of its own
+inside the worker, with ``RLIMIT_AS``/``RLIMIT_CPU`` and a pipe protocol; it saved ≈ 18 ms of
+copy-on-write faults per render and cost 250 lines of process management that a well-kept
+library already does (issue 12).
 
 Every WeasyPrint object of a render gets the same
 :class:`~certificates.pdf.fetcher.AssayURLFetcher` (nothing outside the static root and
 ``data:`` is ever read), a fresh ``FontConfiguration`` and the ``@font-face`` rules of
 :mod:`certificates.pdf.fonts`; ``rel=attachment`` links are stripped before rendering, so a
-template cannot embed a file in the PDF. :func:`render_pdf_in_process` does the same without
-the render process, for tests, benchmarks and debugging.
+template cannot embed a file in the PDF.
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
-import ctypes
 import gc
-import os
-import pickle
-import resource
-import selectors
 import shutil
-import signal
-import stat
-import struct
-import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,26 +34,17 @@ from weasyprint.text.fonts import FontConfiguration
 from .fetcher import BASE_URL, DEFAULT_STATIC_URL, AssayURLFetcher
 from .fonts import MissingGlyphs, font_set
 
-DEFAULT_TIMEOUT_S = 60.0
-DEFAULT_MAX_MEMORY_MB = 1024
-MAX_RENDERS = 200
-RECYCLE_GROWTH_MB = 256
-
 
 class RenderError(Exception):
     """A PDF could not be rendered; the message says why."""
 
 
-class RenderTimeout(RenderError):
-    """The render took longer than its time limit and was killed."""
-
-
 class RenderMemoryExceeded(RenderError):
-    """The render needed more memory than its limit."""
+    """The render ran out of memory (the process's limit or the machine's)."""
 
 
 class RenderFailed(RenderError):
-    """The render raised an error or its process died."""
+    """The layout engine raised an error; the message names it."""
 
 
 class RenderRefused(RenderError):
@@ -195,7 +150,7 @@ def prepare_document(
     return PreparedDocument(document, sheets, font_config, fetcher, font_css)
 
 
-def render_pdf_in_process(
+def render_pdf(
     html: str,
     *,
     static_root: str | Path | None,
@@ -207,19 +162,41 @@ def render_pdf_in_process(
     fit: Fit | None = None,
     unprintable: str = "refuse",
 ) -> bytes:
-    """Render ``html`` to PDF bytes in this process, with no limits."""
-    return _layout(
-        html,
-        static_root=static_root,
-        font_dir=font_dir,
-        stylesheets=stylesheets,
-        base_url=base_url,
-        static_url=static_url,
-        font_config=font_config,
-        fit=fit,
-        unprintable=unprintable,
-        write=True,
-    )
+    """Render ``html`` to PDF bytes in this process.
+
+    Raises :class:`UnprintableText` / :class:`LayoutOverflow` when the page would not say what
+    its text says (see :class:`Fit` and :func:`prepare_document`); any other error of the
+    layout engine comes back as :class:`RenderFailed` naming it. The limits are the caller's:
+    a Celery task of the `pdf` queue (docs/architecture.md, "PDF work on Celery's terms").
+    """
+    try:
+        return _layout(
+            html,
+            static_root=static_root,
+            font_dir=font_dir,
+            stylesheets=stylesheets,
+            base_url=base_url,
+            static_url=static_url,
+            font_config=font_config,
+            fit=fit,
+            unprintable=unprintable,
+            write=True,
+        )
+    except RenderError:
+        raise
+    except MemoryError:
+        raise RenderMemoryExceeded("PDF render ran out of memory") from None
+    except Exception as exc:
+        if not _is_ours(exc):
+            raise  # Celery's SoftTimeLimitExceeded and its kin: the task's to handle
+        raise RenderFailed(f"PDF render failed: {type(exc).__name__}: {exc}") from exc
+
+
+def _is_ours(exc: Exception) -> bool:
+    """Whether ``exc`` came out of the layout engine, not from outside the render: Celery's
+    soft time limit is raised into whatever code runs (billiard's ``SoftTimeLimitExceeded``)
+    and must reach the task unchanged."""
+    return not type(exc).__module__.startswith(("billiard", "celery"))
 
 
 def check_fit(
@@ -281,7 +258,7 @@ def _collector_paused():
     A render allocates hundreds of thousands of objects (boxes, styles, text layouts) that
     live until it ends; the collector, triggered by allocation counts, walks them again and
     again: a quarter of a long report's render time, measured. Reference counting still frees
-    what is not cyclic; the render process collects after replying (off the critical path).
+    what is not cyclic; the render's cycles go at the collector's next run after it.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -383,306 +360,6 @@ def _region_boxes(page_box, classes: set[str]):
         ):
             seen.add(id(element))  # the element's outermost box; the rest are inside it
             yield box
-
-
-def render_pdf(
-    html: str,
-    *,
-    static_root: str | Path | None,
-    font_dir: str | Path,
-    stylesheets: Sequence[str] = (),
-    base_url: str | None = None,
-    static_url: str = DEFAULT_STATIC_URL,
-    timeout_s: float = DEFAULT_TIMEOUT_S,
-    max_memory_mb: int = DEFAULT_MAX_MEMORY_MB,
-    fit: Fit | None = None,
-    unprintable: str = "refuse",
-) -> bytes:
-    """Render ``html`` to PDF bytes in the render process, limited in time and memory.
-
-    Raises :class:`RenderTimeout`, :class:`RenderMemoryExceeded`, :class:`RenderFailed`, or
-    :class:`UnprintableText` / :class:`LayoutOverflow` when the page would not say what its
-    text says (see :class:`Fit` and :func:`prepare_document`).
-    """
-    # Fonts are loaded here, before a render process is forked, so that it inherits them.
-    font_set(font_dir)
-    job = {
-        "html": html,
-        "static_root": None if static_root is None else str(static_root),
-        "font_dir": str(font_dir),
-        "stylesheets": list(stylesheets),
-        "base_url": base_url,
-        "static_url": static_url,
-        "fit": fit,
-        "unprintable": unprintable,
-    }
-    with _worker_lock:
-        try:
-            return _worker().render(job, timeout_s=timeout_s, max_memory_mb=max_memory_mb)
-        except _NotTaken:
-            # The render process had died before taking the job (killed between renders):
-            # the job never ran, so a fresh process may run it.
-            return _worker().render(job, timeout_s=timeout_s, max_memory_mb=max_memory_mb)
-
-
-def shutdown_render_process() -> None:
-    """Stop this process's render process, if any (tests; it also stops at exit)."""
-    global _current
-    with _worker_lock:
-        if _current is not None:
-            _current.stop()
-            _current = None
-
-
-# --------------------------------------------------------------------------- the render process
-
-_OK, _ERROR, _MEMORY, _TAKEN, _REFUSED = b"K", b"E", b"M", b"T", b"X"
-_REFUSALS = {cls.__name__: cls for cls in (UnprintableText, LayoutOverflow)}
-# Replies: kind, b"R" if the render process retires after it (else b"-"), body length.
-# Jobs: b"J", b"-", length.
-_HEADER = struct.Struct("!ccQ")
-_PR_SET_PDEATHSIG = 1
-
-_worker_lock = threading.Lock()
-_current: _RenderProcess | None = None
-
-
-def _forget_parent_render_process() -> None:
-    """In a child forked from this process: the parent's render process is not ours."""
-    global _current, _worker_lock
-    _worker_lock = threading.Lock()  # it may have been held by another thread at the fork
-    if _current is not None:
-        _current.stop()  # closes our copies of its pipes; does not kill it
-        _current = None
-
-
-os.register_at_fork(after_in_child=_forget_parent_render_process)
-
-
-class _NotTaken(Exception):
-    """The render process was gone before it read the job."""
-
-
-def _worker() -> _RenderProcess:
-    global _current
-    if _current is not None and not _current.usable():
-        _current.stop()
-        _current = None
-    if _current is None:
-        _current = _RenderProcess()
-    return _current
-
-
-class _RenderProcess:
-    """The parent's handle on one render process: its pid and the two pipe ends."""
-
-    def __init__(self) -> None:
-        job_read, job_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        self.owner = os.getpid()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-            os.close(job_write)
-            os.close(reply_read)
-            _serve(job_read, reply_write)
-        os.close(job_read)
-        os.close(reply_write)
-        self.pid = pid
-        self.jobs = job_write
-        self.replies = reply_read
-        self.alive = True
-        atexit.register(self.stop)
-
-    def usable(self) -> bool:
-        if not self.alive or self.owner != os.getpid():
-            return False
-        try:  # died between renders (the OOM killer, an operator)? Then it is not usable.
-            return os.waitpid(self.pid, os.WNOHANG) == (0, 0)
-        except ChildProcessError:
-            return False
-
-    def render(self, job: dict, *, timeout_s: float, max_memory_mb: int) -> bytes:
-        deadline = time.monotonic() + timeout_s
-        message = pickle.dumps((job, timeout_s, max_memory_mb), protocol=pickle.HIGHEST_PROTOCOL)
-        try:
-            _write_all(self.jobs, _HEADER.pack(b"J", b"-", len(message)) + message)
-            if _read_exactly(self.replies, 1, deadline) != _TAKEN:
-                raise EOFError
-        except (EOFError, BrokenPipeError):
-            self.stop()
-            raise _NotTaken from None
-        except TimeoutError:
-            self.stop()
-            raise RenderTimeout(
-                f"PDF render took longer than {timeout_s:g} s and was stopped"
-            ) from None
-        try:
-            header = _read_exactly(self.replies, _HEADER.size, deadline)
-            kind, retiring, length = _HEADER.unpack(header)
-            body = _read_exactly(self.replies, length, deadline)
-        except TimeoutError:
-            self.stop()
-            raise RenderTimeout(
-                f"PDF render took longer than {timeout_s:g} s and was stopped"
-            ) from None
-        except (EOFError, BrokenPipeError, struct.error):
-            status = self.stop()
-            raise self._death(status, timeout_s, max_memory_mb) from None
-        if retiring == b"R":
-            self.stop()
-        if kind == _OK:
-            return body
-        if kind == _REFUSED:
-            name, _, message = body.decode(errors="replace").partition("\n")
-            raise _REFUSALS.get(name, RenderRefused)(message)
-        if kind == _MEMORY:
-            raise RenderMemoryExceeded(f"PDF render needed more than {max_memory_mb} MB of memory")
-        raise RenderFailed(f"PDF render failed: {body.decode(errors='replace')}")
-
-    @staticmethod
-    def _death(status: int | None, timeout_s: float, max_memory_mb: int) -> RenderError:
-        if status is not None and os.WIFSIGNALED(status):
-            number = os.WTERMSIG(status)
-            if number == signal.SIGXCPU:
-                return RenderTimeout(f"PDF render used more than {timeout_s:g} s of CPU time")
-            return RenderFailed(
-                f"PDF render process died of signal {signal.Signals(number).name} "
-                f"(the memory limit, {max_memory_mb} MB, may have been reached)"
-            )
-        return RenderFailed(f"PDF render process ended unexpectedly (status {status})")
-
-    def stop(self) -> int | None:
-        """Kill and reap the render process; return its wait status."""
-        if not self.alive:
-            return None
-        self.alive = False
-        atexit.unregister(self.stop)
-        for fd in (self.jobs, self.replies):
-            with contextlib.suppress(OSError):
-                os.close(fd)
-        if self.owner != os.getpid():
-            return None  # a forked copy of the handle: the process belongs to our parent
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)  # a retiring process may be exiting already
-        try:
-            return os.waitpid(self.pid, 0)[1]
-        except ChildProcessError:
-            return None
-
-
-def _serve(jobs: int, replies: int) -> None:  # pragma: no cover - runs in the child
-    """The render process's main loop; never returns."""
-    code = 0
-    try:
-        _become_render_process(keep=(jobs, replies))
-        baseline = _resident_bytes()
-        font_config = FontConfiguration()
-        for count in range(1, MAX_RENDERS + 1):
-            try:
-                header = _read_exactly(jobs, _HEADER.size, None)
-            except EOFError:
-                break  # the parent closed the pipe: it is done with us
-            _, _, length = _HEADER.unpack(header)
-            job, timeout_s, max_memory_mb = pickle.loads(  # noqa: S301 - from our parent
-                _read_exactly(jobs, length, None)
-            )
-            _write_all(replies, _TAKEN)
-            _set_limits(timeout_s, max_memory_mb)
-            try:
-                kind, body = _OK, render_pdf_in_process(**job, font_config=font_config)
-            except MemoryError:
-                kind, body = _MEMORY, b""
-            except RenderRefused as exc:
-                kind, body = _REFUSED, f"{type(exc).__name__}\n{exc}"[:4000].encode()
-            except Exception as exc:  # noqa: BLE001 - every error goes back to the parent
-                kind, body = _ERROR, f"{type(exc).__name__}: {exc}"[:2000].encode()
-            finally:
-                _lift_limits()
-            grown = _resident_bytes() - baseline > RECYCLE_GROWTH_MB * 1024 * 1024
-            retire = kind == _MEMORY or grown or count == MAX_RENDERS
-            _write_all(replies, _HEADER.pack(kind, b"R" if retire else b"-", len(body)) + body)
-            if retire:
-                break
-            gc.collect()  # the render's cyclic garbage (the collector was off), while we wait
-            font_config = FontConfiguration()  # the next render's, made while we wait
-    except BaseException:  # noqa: BLE001 - nothing may escape a forked child
-        code = 70
-    finally:
-        os._exit(code)
-
-
-def _become_render_process(keep: tuple[int, ...]) -> None:  # pragma: no cover - child
-    # The parent's handlers (Celery's warm shutdown, Django's autoreloader) are not ours; a
-    # Ctrl-C in a development terminal is the parent's to handle.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for number in (signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2, signal.SIGCHLD):
-        signal.signal(number, signal.SIG_DFL)
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    for name in os.listdir("/proc/self/fd"):
-        fd = int(name)
-        if fd in keep:
-            continue
-        with contextlib.suppress(OSError):
-            if stat.S_ISSOCK(os.fstat(fd).st_mode):
-                os.close(fd)
-
-
-def _set_limits(timeout_s: float, max_memory_mb: int) -> None:  # pragma: no cover - child
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = int(usage.ru_utime + usage.ru_stime + timeout_s) + 1
-    _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (_capped(cpu, cpu_hard), cpu_hard))
-    # RLIMIT_AS counts what the process already maps (libraries, the fonts HarfBuzz maps):
-    # the budget is what this render may add.
-    memory = _address_space_bytes() + max_memory_mb * 1024 * 1024
-    _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
-    resource.setrlimit(resource.RLIMIT_AS, (_capped(memory, as_hard), as_hard))
-
-
-def _lift_limits() -> None:  # pragma: no cover - child
-    for limit in (resource.RLIMIT_CPU, resource.RLIMIT_AS):
-        _, hard = resource.getrlimit(limit)
-        resource.setrlimit(limit, (hard, hard))
-
-
-def _capped(value: int, hard: int) -> int:
-    return value if hard == resource.RLIM_INFINITY else min(value, hard)
-
-
-def _address_space_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _resident_bytes() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def _read_exactly(fd: int, size: int, deadline: float | None) -> bytes:
-    """Read ``size`` bytes; ``TimeoutError`` past ``deadline``, ``EOFError`` at end of pipe."""
-    chunks, missing = [], size
-    with selectors.DefaultSelector() as selector:
-        selector.register(fd, selectors.EVENT_READ)
-        while missing:
-            if deadline is not None:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise TimeoutError
-            chunk = os.read(fd, min(missing, 1 << 20))
-            if not chunk:
-                raise EOFError
-            chunks.append(chunk)
-            missing -= len(chunk)
-    return b"".join(chunks)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
 
 
 # --------------------------------------------------------------------------- document helpers

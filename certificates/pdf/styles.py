@@ -131,6 +131,11 @@ CERTIFICATE_LAYOUT = Fit(
 )
 
 
+# The report's page box; a report rendered in parts gets its running header and page numbers
+# from REPORT_FURNITURE_CSS, drawn over the joined pages (certificates/pdf/join.py).
+REPORT_PAGE = "size: A4; margin: 17mm 12mm 15mm;"
+REPORT_MARGIN_TEXT = "font-size: 7.5pt; color: #5b6878;"
+
 REPORT_CSS = """
 @page {
   size: A4; margin: 17mm 12mm 15mm;
@@ -181,3 +186,26 @@ td.hash { font-size: 6.5pt; word-break: break-all; }
 .nc { color: #8a1c14; }
 .chart svg { width: 150mm; }
 """
+
+# A part of a report rendered apart: no running header or page number of its own (they would
+# restart at 1 in every part); the join draws them over the whole document.
+REPORT_PART_CSS = """
+@page { @top-left { content: none; } @top-right { content: none; }
+  @bottom-right { content: none; } }
+"""
+
+# The page furniture of a joined report, one empty page per page of the report; `{left}` is a
+# CSS string (the organization and the report's reference), drawn as REPORT_CSS draws it.
+REPORT_FURNITURE_CSS = (
+    "@page { "
+    + REPORT_PAGE
+    + " @top-left { content: {left}; "
+    + REPORT_MARGIN_TEXT
+    + ' } @top-right { content: "Assessment report · 评估报告"; '
+    + REPORT_MARGIN_TEXT
+    + ' } @bottom-right { content: counter(page) " / " counter(pages); '
+    + REPORT_MARGIN_TEXT
+    + " } }\n@page :first { @top-left { content: none; } @top-right { content: none; } }\n"
+    + "html { font-family: var(--assay-serif); font-size: 8.5pt; }\n"
+    + "div.page { height: 1px; break-after: page; } div.page:last-child { break-after: auto; }\n"
+)

@@ -8,7 +8,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from certificates.pdf.fonts import CJK_FAMILY, LATIN_FAMILY, FontSet, build_font_cache
-from certificates.pdf.render import UnprintableText, render_pdf_in_process
+from certificates.pdf.render import UnprintableText, render_pdf
 from certificates.pdf.sample import LATIN_ONLY, SampleCertificate, certificate_html
 from certificates.pdf.styles import CERTIFICATE_CSS
 
@@ -23,9 +23,7 @@ def font_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def chinese_pdf(font_dir):
     html = certificate_html(SampleCertificate())
-    return render_pdf_in_process(
-        html, static_root=None, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS]
-    )
+    return render_pdf(html, static_root=None, font_dir=font_dir, stylesheets=[CERTIFICATE_CSS])
 
 
 def poppler(tool, pdf, tmp_path, *options):
@@ -102,7 +100,7 @@ def test_a_character_in_no_font_is_refused_by_name_not_left_to_the_host(font_dir
     html = "<p>北京示例科技有限公司 \U0001f600 \ue000 \u0d9e</p>"
 
     with pytest.raises(UnprintableText) as raised:
-        render_pdf_in_process(html, static_root=None, font_dir=font_dir)
+        render_pdf(html, static_root=None, font_dir=font_dir)
 
     assert raised.value.characters == ["\u0d9e", "\ue000", "\U0001f600"]
     assert "U+0D9E SINHALA LETTER KANTAJA NAASIKYAYA" in str(raised.value)
@@ -125,6 +123,6 @@ def test_a_space_inside_chinese_text_is_no_tofu(font_dir, caplog):
     html = '<p lang="zh-Hans">研发运营一体化（DevOps）能力成熟度模型 第3部分：持续交付</p>'
 
     with caplog.at_level("WARNING", logger="weasyprint"):
-        render_pdf_in_process(html, static_root=None, font_dir=font_dir)
+        render_pdf(html, static_root=None, font_dir=font_dir)
 
     assert not [r for r in caplog.records if ".notdef" in r.getMessage()]

@@ -16,7 +16,6 @@ from certificates.pdf.render import (
     UnprintableText,
     check_fit,
     render_pdf,
-    render_pdf_in_process,
 )
 from certificates.pdf.sample import SampleCertificate, certificate_html
 from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT
@@ -49,7 +48,7 @@ def font_dir(tmp_path_factory):
 
 
 def render(fields, font_dir):
-    return render_pdf_in_process(
+    return render_pdf(
         certificate_html(fields),
         static_root=None,
         font_dir=font_dir,
@@ -169,7 +168,7 @@ def test_the_worker_names_the_unprintable_character_too(font_dir):
 
 
 def test_a_report_prints_an_unprintable_character_as_its_code_point(font_dir, tmp_path):
-    pdf = render_pdf_in_process(
+    pdf = render_pdf(
         "<p>Deploys \U0001f680 daily</p>", static_root=None, font_dir=font_dir, unprintable="mark"
     )
 
@@ -180,7 +179,7 @@ def test_arabic_and_chart_labels_use_the_projects_own_faces(font_dir, tmp_path):
     chart = charts.level_bars(
         [("تسليم مستمر", 3), ("持续交付 Continuous delivery", 2)], 3, font_family=SVG_FONT_FAMILY
     )
-    pdf = render_pdf_in_process(f"<p>شركة المثال</p>{chart}", static_root=None, font_dir=font_dir)
+    pdf = render_pdf(f"<p>شركة المثال</p>{chart}", static_root=None, font_dir=font_dir)
 
     fonts = fonts_of(pdf, tmp_path)
     assert fonts and all(font.split("+", 1)[1].startswith("Assay-") for font in fonts), fonts
