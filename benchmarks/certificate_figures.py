@@ -14,7 +14,13 @@
   end to end: the officer's call (number, row, message to Redis) until every one is `active`
   with its signed PDF stored, done by one and by two `celery worker` processes (concurrency 1
   each) against a Redis server started for the run. The ratio says what a second process buys
-  on this machine.
+  on this machine;
+* ``credential_verify_ms`` — the public verification of an uploaded Open Badges credential of
+  one of those certificates (``verification.verify_credential``: parse the VC-JWT, check its
+  ES256 signature and x5c leaf against the trust roots, compare with the record, read its bits
+  from the stored status lists); ``credential_vs_pdf_verify_ratio`` against the
+  verification of the same certificate's signed PDF (``verify_upload``, PAdES B-LTA), timed
+  in alternation.
 """
 
 import os
@@ -28,7 +34,8 @@ from django_scopes import scope, scopes_disabled
 
 from assessments.models import CapabilityItem, Decision, Engagement, Finding
 from benchmarks.engagement_figures import _rated_engagement, _tenant
-from certificates import rendering, services
+from benchmarks.timing import paired_ms
+from certificates import rendering, services, verification
 from certificates.credentials import ensure_dev_credentials
 from certificates.models import Certificate, Report
 from certificates.pdf.fonts import build_font_cache
@@ -75,7 +82,30 @@ def figures():
             finally:
                 workers.stop()
             rows.append((f"certificates_per_min_{name}", round(rate, 1), "per min"))
+    rows.extend(_credential_verify(tenant))
     return rows
+
+
+def _credential_verify(tenant):
+    with scopes_disabled():
+        certificate = (
+            Certificate.objects.filter(tenant=tenant, status=Certificate.Status.ACTIVE)
+            .exclude(credential="")
+            .first()
+        )
+        pdf = certificate.pdf.read()
+    token = certificate.credential
+    assert verification.verify_credential(token).code == "valid"
+    credential_ms, pdf_ms, ratio = paired_ms(
+        lambda: verification.verify_credential(token),
+        lambda: verification.verify_upload(pdf),
+        runs=30,
+    )
+    return [
+        ("credential_verify_ms", round(credential_ms, 2), "ms"),
+        ("credential_baseline_pdf_verify_ms", round(pdf_ms, 2), "ms"),
+        ("credential_vs_pdf_verify_ratio", round(ratio, 3), "x"),
+    ]
 
 
 def _report_ms_per_page(tenant, organization, users, items):

@@ -15,14 +15,17 @@ class CertificatesConfig(AppConfig):
 
 
 def what_needs_me(request):
-    """The dashboard's list of programme visits due soon or overdue for this person."""
+    """The dashboard's list of programme visits due soon or overdue, and of complaints and
+    appeals to assign or to answer, for this person."""
     from django.utils import timezone
 
-    from certificates.selectors import what_needs
+    from certificates.selectors import cases_needing, what_needs
 
     if not request.user.is_authenticated:
         return None
-    visits = what_needs(request.user, today=timezone.localdate())
-    if not visits:
+    today = timezone.localdate()
+    visits = what_needs(request.user, today=today)
+    cases = cases_needing(request.user, today=today)
+    if not visits and not cases:
         return None
-    return "certificates/what_needs_me.html", {"visits": visits}
+    return "certificates/what_needs_me.html", {"visits": visits, "cases": cases, "today": today}

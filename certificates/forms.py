@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from certificates.verification import number_from_input
 
@@ -82,6 +83,33 @@ class VerifyFileForm(forms.Form):
         return super().clean()
 
 
+class VerifyCredentialForm(forms.Form):
+    """An Open Badges credential to check: its file (.jwt or .json), or pasted."""
+
+    credential = forms.FileField(
+        label=_("Credential file"),
+        required=False,
+        allow_empty_file=True,
+        help_text=_("The .jwt file downloaded from the verification page or taken from the PDF."),
+    )
+    credential_text = forms.CharField(
+        label=_("Or paste the credential"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, upload_errors=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_errors = upload_errors or {}
+
+    def clean(self):
+        if "credential" in self.upload_errors:
+            self.errors.pop("credential", None)
+            self.add_error("credential", self.upload_errors["credential"])
+        return super().clean()
+
+
 class ConcludeForm(forms.Form):
     """The outcome of a surveillance (docs/architecture.md, "The certification cycle")."""
 
@@ -123,3 +151,115 @@ class SendForReviewForm(forms.Form):
 
 class ReportCommentForm(forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# --- Complaints and appeals ----------------------------------------------------------------------
+
+
+class ComplaintForm(forms.Form):
+    """The public complaint form (no login)."""
+
+    about = forms.ChoiceField(
+        label=_("The complaint is about"),
+        choices=[
+            ("organization", _("A certified organization")),
+            ("body", _("The certification body")),
+        ],
+        widget=forms.RadioSelect,
+        initial="organization",
+    )
+    certificate_number = forms.CharField(
+        label=_("Certificate number"),
+        max_length=40,
+        required=False,
+        help_text=_("If you know it: as printed on the certificate."),
+    )
+    organization_name = forms.CharField(
+        label=_("Organization"),
+        max_length=200,
+        required=False,
+        help_text=_("The organization's name, if you do not know the certificate number."),
+    )
+    name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(
+        label=_("Your email"), help_text=_("The acknowledgement and the reply go here.")
+    )
+    text = forms.CharField(
+        label=_("Your complaint"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("What happened, when, and what you expect the body to do."),
+    )
+
+
+class AppealForm(forms.Form):
+    grounds = forms.CharField(
+        label=_("Grounds of the appeal"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Why the decision should be reconsidered, and on what evidence."),
+    )
+
+
+class AssignHandlerForm(forms.Form):
+    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None)
+    organization = forms.ModelChoiceField(
+        label=_("Organization concerned"),
+        queryset=None,
+        required=False,
+        help_text=_("Link the client the complaint is about, so its engagements are checked."),
+    )
+
+    def __init__(self, *args, staff, organizations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = staff
+        self.fields["organization"].queryset = organizations
+
+
+class DecideCaseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            ("", "—"),
+            ("upheld", _("Upheld")),
+            ("partly_upheld", _("Partly upheld")),
+            ("not_upheld", _("Not upheld")),
+        ],
+    )
+    reply = forms.CharField(
+        label=_("Reply"),
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Sent by email to the complainant or appellant."),
+    )
+    follow_up = forms.ModelChoiceField(
+        label=_("Follow-up engagement"),
+        queryset=None,
+        required=False,
+        help_text=_("Upheld: the engagement in which the body takes the matter up again."),
+    )
+
+    def __init__(self, *args, engagements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up"].queryset = engagements
+
+
+class CaseFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All kinds")), ("complaint", _("Complaint")), ("appeal", _("Appeal"))],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("All statuses")),
+            ("open", _("Open")),
+            ("received", _("Received")),
+            ("investigating", _("Under investigation")),
+            ("decided", _("Decided")),
+            ("withdrawn", pgettext_lazy("complaint or appeal", "Withdrawn")),
+        ],
+    )
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)

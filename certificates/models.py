@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from assessments.models import Engagement, ModelVersion
 from tenants.models import Organization, TenantOwned
@@ -71,6 +72,11 @@ class Certificate(TenantOwned):
     pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     signer_fingerprint = models.CharField(max_length=64, blank=True)
+    # The Open Badges 3.0 credential (a VC-JWT signed with the body's key), made by the worker
+    # with the PDF and attached inside it; its bit in the body's status lists is at
+    # `status_list_index` (docs/architecture.md, "Open Badges credentials").
+    credential = models.TextField(blank=True)
+    status_list_index = models.PositiveIntegerField(null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     issued_by = models.ForeignKey(
@@ -87,6 +93,10 @@ class Certificate(TenantOwned):
                 fields=["engagement"],
                 condition=~models.Q(status__in=["withdrawn", "superseded", "expired"]),
                 name="one_live_certificate_per_engagement",
+            ),
+            # Two certificates never share a bit of their body's status lists.
+            models.UniqueConstraint(
+                fields=["tenant", "status_list_index"], name="one_certificate_per_status_bit"
             ),
         ]
         indexes = [models.Index(fields=["status", "expires_on"])]
@@ -182,6 +192,30 @@ class CertificateEvent(TenantOwned):
         return f"{self.certificate_id}: {self.from_status} → {self.to_status}"
 
 
+class StatusList(TenantOwned):
+    """A body's Bitstring Status List credential for one purpose, signed and kept ready to
+    serve: made again, in the same transaction, by every status change that flips a bit
+    (certificates/openbadges.py)."""
+
+    class Purpose(models.TextChoices):
+        REVOCATION = "revocation", _("Revocation")
+        SUSPENSION = "suspension", _("Suspension")
+
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    credential = models.TextField()
+    generated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "purpose"], name="one_status_list_per_purpose"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id} {self.purpose}"
+
+
 class Report(TenantOwned):
     """One version of an engagement's assessment report; regenerating makes a new version."""
 
@@ -262,3 +296,117 @@ class ReportComment(TenantOwned):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+
+class Case(TenantOwned):
+    """A complaint (anyone, about a certified organization or the body) or an appeal (a client,
+    against a decision of its engagement), ISO/IEC 17021-1 9.7 and 9.8. It is acknowledged with
+    its number at once, handled by someone the portal has shown was not involved, and answered
+    with an outcome by its deadline (docs/architecture.md, "Complaints and appeals")."""
+
+    class Kind(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        APPEAL = "appeal", _("Appeal")
+
+    class About(models.TextChoices):
+        ORGANIZATION = "organization", _("A certified organization")
+        BODY = "body", _("The certification body")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        INVESTIGATING = "investigating", _("Under investigation")
+        DECIDED = "decided", _("Decided")
+        WITHDRAWN = "withdrawn", pgettext_lazy("complaint or appeal", "Withdrawn")
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("Upheld")
+        PARTLY_UPHELD = "partly_upheld", _("Partly upheld")
+        NOT_UPHELD = "not_upheld", _("Not upheld")
+
+    OPEN = (Status.RECEIVED, Status.INVESTIGATING)
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    number = models.CharField(_("acknowledgement number"), max_length=30)
+    about = models.CharField(_("about"), max_length=12, choices=About.choices)
+    # What the case concerns: the organization (and its certificate) of a complaint, the
+    # decision (and its engagement) of an appeal. The handler must be uninvolved in all of it.
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("organization"),
+    )
+    organization_name = models.CharField(_("organization named"), max_length=200, blank=True)
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    decision = models.ForeignKey(
+        "assessments.Decision",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appeals",
+    )
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("email"))
+    lodged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    status = models.CharField(
+        _("status"), max_length=14, choices=Status.choices, default=Status.RECEIVED
+    )
+    due_on = models.DateField(_("resolve by"))
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_cases",
+        verbose_name=_("handler"),
+    )
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=14, choices=Outcome.choices, blank=True)
+    reply = models.TextField(_("reply"), blank=True)
+    # An upheld appeal may lead the body to take the decision again in a new engagement.
+    follow_up = models.ForeignKey(
+        Engagement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("follow-up engagement"),
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "number"], name="case_number_unique"),
+        ]
+        indexes = [models.Index(fields=["tenant", "status", "due_on"])]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN
+
+    def is_overdue(self, today=None):
+        from django.utils import timezone
+
+        return self.is_open and self.due_on < (today or timezone.localdate())
+
+
+# Choice sets named for the OpenAPI schema (SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]).
+CASE_OUTCOMES = Case.Outcome

@@ -86,3 +86,76 @@ def visits_overdue(ids):
                 f"{_link(v)}\n"
             ),
         )
+
+
+# --- Complaints and appeals (docs/architecture.md, "Complaints and appeals") -------------------
+
+
+def _case(case_id):
+    from certificates.models import Case
+
+    return Case.objects.select_related("tenant", "handler").get(pk=case_id)
+
+
+def _case_link(case):
+    return settings.SITE_URL + reverse("certificates:case_detail", args=[case.tenant.slug, case.pk])
+
+
+def _mail(subject, body, recipients):
+    from portal.tasks import send_email
+
+    for to in sorted(set(filter(None, recipients))):
+        send_email.delay(subject, body, to)
+
+
+def case_lodged(case_id):
+    """The acknowledgement to the complainant or appellant, and a note to the body's admins."""
+    with scopes_disabled():
+        case = _case(case_id)
+        what_en = case.get_kind_display().lower()
+        what_zh = "投诉" if case.kind == "complaint" else "申诉"
+        _mail(
+            f"[Assay] {case.number}: {what_en} received / {what_zh}已受理",
+            f"{case.tenant.name} received your {what_en} and registered it as {case.number}.\n"
+            f"It will be resolved by {case.due_on:%Y-%m-%d}; quote this number when you write.\n"
+            f"{case.tenant.name} 已受理您的{what_zh}，编号 {case.number}，"
+            f"将于 {case.due_on:%Y-%m-%d} 前处理完毕；来函请注明此编号。\n",
+            [case.email],
+        )
+        admins = Membership.objects.filter(
+            tenant=case.tenant, role=Role.TENANT_ADMIN, is_active=True
+        ).values_list("user__email", flat=True)
+        _mail(
+            f"[Assay] {case.number}: new {what_en} / 新{what_zh}",
+            f"A {what_en} was lodged ({case.number}); assign an uninvolved handler.\n"
+            f"收到新的{what_zh}（{case.number}），请指派未参与相关工作的处理人。\n"
+            f"{_case_link(case)}\n",
+            admins,
+        )
+
+
+def case_assigned(case_id):
+    with scopes_disabled():
+        case = _case(case_id)
+        _mail(
+            f"[Assay] {case.number}: assigned to you / 已指派给您",
+            f"You handle {case.number}; it is to be resolved by {case.due_on:%Y-%m-%d}.\n"
+            f"您负责处理 {case.number}，须于 {case.due_on:%Y-%m-%d} 前处理完毕。\n"
+            f"{_case_link(case)}\n",
+            [case.handler.email if case.handler else None],
+        )
+
+
+def case_answered(case_id):
+    """The reply, with the outcome, to the complainant or appellant."""
+    with scopes_disabled():
+        case = _case(case_id)
+        outcome_zh = {"upheld": "成立", "partly_upheld": "部分成立", "not_upheld": "不成立"}
+        _mail(
+            f"[Assay] {case.number}: {case.get_outcome_display()} / {outcome_zh[case.outcome]}",
+            f"{case.tenant.name} has decided on {case.number}: "
+            f"{case.get_outcome_display().lower()}.\n"
+            f"{case.tenant.name} 对 {case.number} 的处理结论：{outcome_zh[case.outcome]}。\n\n"
+            f"{case.reply}\n",
+            [case.email],
+        )

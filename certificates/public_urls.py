@@ -8,5 +8,10 @@ app_name = "verify"
 
 urlpatterns = [
     path("", views.verify, name="index"),
+    # Open Badges: the bodies' profiles, keys and status lists (before the numbers).
+    path("issuers/<slug:slug>/", views.issuer_profile, name="issuer"),
+    path("issuers/<slug:slug>/jwks.json", views.issuer_jwks, name="issuer_jwks"),
+    path("issuers/<slug:slug>/status/<str:purpose>/", views.status_list, name="status_list"),
     path("<str:number>/", views.verify_number, name="number"),
+    path("<str:number>/credential/", views.verify_credential_download, name="credential"),
 ]

@@ -23,6 +23,7 @@ from assessments.models import (
 )
 from assessments.selectors.work import engagement_score
 from certificates.credentials import signing_credentials, signing_crls, timestamp_url, trust_roots
+from certificates.pdf.attachments import attach_file
 from certificates.pdf.fonts import SVG_FONT_FAMILY, FontCacheError, build_font_cache, font_set
 from certificates.pdf.qr import qr_svg
 from certificates.pdf.render import check_fit, render_pdf
@@ -135,7 +136,23 @@ def check_certificate_fits(certificate):
 def render_certificate_pdf(certificate):
     """(signed PDF bytes, SHA-256, signer fingerprint) of a certificate."""
     pdf = _render(certificate_html(certificate), CERTIFICATE_CSS, fit=CERTIFICATE_LAYOUT)
+    pdf = attach_credential(pdf, certificate)
     return _sign(pdf, certificate.tenant, f"Certificate {certificate.number}")
+
+
+def attach_credential(pdf, certificate):
+    """The certificate's Open Badges credential (made once, certificates.services.badges)
+    embedded in the unsigned PDF, so the signature covers it (docs/architecture.md, "Open
+    Badges credentials")."""
+    from certificates.services.badges import issue_credential
+
+    return attach_file(
+        pdf,
+        name=f"{certificate.number}.jwt",
+        data=issue_credential(certificate).encode(),
+        mime_type="application/vc+jwt",
+        description="Open Badges 3.0 credential (VC-JWT) of this certificate",
+    )
 
 
 # The report is bilingual whatever the reader's language: the words it prints for the

@@ -5,7 +5,7 @@ import datetime
 from django_scopes import scopes_disabled
 
 from certificates import policy
-from certificates.models import Certificate, CertificateEvent, ProgrammeVisit
+from certificates.models import Case, Certificate, CertificateEvent, ProgrammeVisit
 
 
 def certificates_visible_to(membership):
@@ -27,6 +27,13 @@ def public_certificate(number):
             .filter(number=number.strip().upper())
             .first()
         )
+
+
+def public_issuer(slug):
+    """An assessment body by its slug, for its public Open Badges profile, key and lists."""
+    from tenants.models import Tenant
+
+    return Tenant.objects.filter(slug=slug).first()
 
 
 def public_certificate_by_hash(sha256):
@@ -96,5 +103,57 @@ def what_needs(user, *, today, horizon_days=60):
                 | Q(status=ProgrammeVisit.Status.PLANNED, overdue_since__isnull=False)
             )
             .select_related("tenant", "certificate", "engagement")
+            .order_by("due_on", "pk")[:50]
+        )
+
+
+def cases_visible_to(membership):
+    """Complaints and appeals this member may see (certificates.policy decides)."""
+    return policy.cases_visible_to(membership).select_related(
+        "handler", "organization", "certificate", "engagement", "follow_up"
+    )
+
+
+def case_history(case):
+    """The audit entries of a case, oldest first: its history on the detail page."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from portal.models import AuditEntry
+
+    return list(
+        AuditEntry.objects.filter(
+            tenant_id=case.tenant_id,
+            content_type=ContentType.objects.get_for_model(Case),
+            object_pk=str(case.pk),
+        )
+        .select_related("actor")
+        .order_by("timestamp", "pk")
+    )
+
+
+def cases_needing(user, *, today):
+    """Open complaints and appeals `user` should act on, for the dashboard's "What needs me":
+    the ones they handle, and for a body's admins the ones without a handler or past their
+    deadline. One query, whatever the number of bodies."""
+    from django.db.models import Q
+
+    from tenants.models import Membership
+    from tenants.roles import Role
+
+    with scopes_disabled():
+        admin_of = list(
+            Membership.objects.filter(
+                user=user, is_active=True, tenant__is_active=True, role=Role.TENANT_ADMIN
+            ).values_list("tenant_id", flat=True)
+        )
+        staff_of = Membership.objects.filter(
+            user=user, is_active=True, tenant__is_active=True
+        ).values("tenant_id")
+        where = Q(handler=user, tenant_id__in=staff_of) | Q(
+            Q(handler__isnull=True) | Q(due_on__lt=today), tenant_id__in=admin_of
+        )
+        return list(
+            Case.objects.filter(where, status__in=Case.OPEN)
+            .select_related("tenant", "handler")
             .order_by("due_on", "pk")[:50]
         )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from certificates import review_views, views
+from certificates import case_views, review_views, views
 
 app_name = "certificates"
 
@@ -30,6 +30,9 @@ urlpatterns = [
         name="report_review",
     ),
     path("engagements/<int:engagement_id>/reports/", views.report_list, name="report_list"),
+    path("engagements/<int:engagement_id>/appeal/", case_views.appeal_new, name="appeal_new"),
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/<int:case_id>/", case_views.case_detail, name="case_detail"),
     path(
         "engagements/<int:engagement_id>/reports/<int:report_id>/download/",
         views.report_download,

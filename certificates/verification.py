@@ -17,15 +17,16 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost, ValidationError
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from certificates import selectors
-from certificates.credentials import trust_roots
+from certificates.credentials import SigningNotConfigured, trust_roots
 from certificates.models import Certificate
 from certificates.pdf.signing import validate_pdf
+from portal import trail
 
 
 class Outcome(enum.StrEnum):
@@ -145,12 +146,18 @@ def public_facts(certificate):
         if certificate.status == Certificate.Status.SUSPENDED
         else None,
         "superseded_by": selectors.public_successor_number(certificate),
+        "credential_url": (
+            reverse("verify:credential", args=[certificate.number])
+            if certificate.credential
+            else None
+        ),
         "history": [
             {
                 "status": e.to_status,
                 "status_label": _status_label(e.to_status),
                 "at": e.at,
                 "reason": e.reason,
+                "sentence": trail.certificate_sentence(e, {}),  # nobody named in public
             }
             for e in selectors.public_events(certificate)
         ],
@@ -400,3 +407,147 @@ def own_hosts(request) -> set[str]:
     with contextlib.suppress(DisallowedHost):  # a refused Host header: only the site's counts
         hosts.add(request.get_host())
     return hosts
+
+
+# --- Uploaded Open Badges credentials ------------------------------------------------------------
+
+
+def credential_text(upload=None, text="", *, skipped_reason: str | None = None) -> str:
+    """What to verify: an uploaded credential file (a .jwt or .json) or pasted text; a
+    ValidationError on `credential` when there is neither or it is too large or not text."""
+    if skipped_reason:
+        raise ValidationError({"credential": [skipped_reason]})
+    if upload is not None:
+        if upload.size > settings.VERIFY_MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                {
+                    "credential": [
+                        _("A credential is smaller than %(limit)s MB.")
+                        % {"limit": settings.VERIFY_MAX_UPLOAD_BYTES // (1024 * 1024)}
+                    ]
+                }
+            )
+        data = upload.read()
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValidationError(
+                {"credential": [_("This file is not a credential: it is not text.")]}
+            ) from None
+    if not (text or "").strip():
+        raise ValidationError(
+            {"credential": [_("Attach the credential file (.jwt or .json) or paste it.")]}
+        )
+    return text
+
+
+def verify_credential(text: str) -> Verdict:
+    """The verdict on an Open Badges credential, in the words of the PDF's: signed by the
+    key that signed the certificate (a body key of this portal), exactly the credential
+    issued, its status from the body's status list, its validity period.
+
+    Raises ValidationError on `credential` for what is not a readable credential.
+    """
+    from certificates import openbadges
+    from certificates.services.badges import status_lists
+
+    token = openbadges.token_from_input(text)
+    if isinstance(token, dict):
+        return Verdict(
+            Outcome.NOT_OURS,
+            _(
+                "This credential carries no signature this portal issues (a VC-JWT): it is not "
+                "a credential issued here."
+            ),
+            checks={"signed": False},
+        )
+    signed = openbadges.check_signature(token)
+    fingerprint = signed.leaf_fingerprint
+    checks = {
+        "signed": signed.leaf is not None,
+        "signature_valid": signed.signature_valid,
+        "signer_trusted": signed.trusted,
+        "matches_record": False,
+    }
+    if fingerprint is None:
+        return Verdict(
+            Outcome.NOT_OURS,
+            _("The signature of this credential cannot be checked: it names no certificate."),
+            checks=checks,
+        )
+    ours = signed.trusted or selectors.is_certificate_signer(fingerprint)
+    if ours and not signed.signature_valid:
+        return Verdict(
+            Outcome.ALTERED,
+            _(
+                "This credential was changed after it was signed: what it states cannot be "
+                "relied on."
+            ),
+            checks=checks,
+        )
+    if not (signed.trusted and signed.signature_valid):
+        return Verdict(
+            Outcome.NOT_OURS,
+            _(
+                "This credential is not signed by an assessment body of this portal: it is not "
+                "a credential issued here."
+            ),
+            checks=checks,
+        )
+    number = openbadges.number_of(signed.claims.get("id"))
+    certificate = selectors.public_certificate(number) if number else None
+    if (
+        not is_published(certificate)
+        or not certificate.credential
+        or fingerprint != certificate.signer_fingerprint
+        or openbadges.unverified_payload(certificate.credential) != signed.claims
+    ):
+        return Verdict(
+            Outcome.NOT_OURS,
+            _(
+                "This credential is signed by an assessment body of this portal, but it is not "
+                "one of the credentials the portal issued."
+            ),
+            checks=checks,
+        )
+    checks["matches_record"] = True
+    bits = {}
+    try:
+        lists = status_lists(certificate.tenant)
+    except SigningNotConfigured:  # the body lost its key: no list to publish, the record says
+        lists = None
+    for entry in signed.claims.get("credentialStatus") or []:
+        purpose = entry["statusPurpose"]
+        if lists is None:
+            bits[purpose] = certificate.status in openbadges.STATUS_BITS[purpose]
+            continue
+        subject = openbadges.unverified_payload(lists[purpose].credential)["credentialSubject"]
+        bits[purpose] = openbadges.bit(
+            openbadges.decode_bits(subject["encodedList"]), int(entry["statusListIndex"])
+        )
+    checks["status_list"] = bits
+    checks["valid_until"] = signed.claims.get("validUntil")
+    outcome = _credential_outcome(certificate, signed.claims, bits)
+    sentence = (
+        _status_sentence(certificate, outcome)
+        + " "
+        + _("This credential is the one issued for it, signed by its assessment body.")
+    )
+    return Verdict(outcome, sentence, public_facts(certificate), genuine=True, checks=checks)
+
+
+def _credential_outcome(certificate, claims, bits) -> Outcome:
+    """Revoked (withdrawn, or superseded when the record says so), else expired past
+    validUntil, else suspended, else valid: the order of :func:`outcome_of`."""
+    if bits.get("revocation"):
+        if certificate.status == Certificate.Status.SUPERSEDED:
+            return Outcome.SUPERSEDED
+        return Outcome.WITHDRAWN
+    valid_until = claims.get("validUntil", "")
+    if valid_until and valid_until < timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"):
+        return Outcome.EXPIRED
+    if bits.get("suspension"):
+        return Outcome.SUSPENDED
+    if certificate.status == Certificate.Status.EXPIRED:
+        return Outcome.EXPIRED
+    return Outcome.VALID

@@ -5,8 +5,9 @@ import hashlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
@@ -14,17 +15,20 @@ from django_ratelimit.decorators import ratelimit
 from assessments import policy as engagement_policy
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
-from certificates import policy, selectors, services, verification
+from certificates import openbadges, policy, selectors, services, verification
+from certificates.credentials import SigningNotConfigured
 from certificates.forms import (
     ConcludeForm,
     IssueForm,
     ReasonForm,
     SuspendForm,
+    VerifyCredentialForm,
     VerifyFileForm,
     VerifyNumberForm,
 )
-from certificates.models import Certificate, ProgrammeVisit
-from certificates.services import programme
+from certificates.models import Certificate, ProgrammeVisit, StatusList
+from certificates.services import badges, programme
+from portal import trail
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
 
@@ -43,6 +47,8 @@ def certificate_detail(request, certificate_id):
         selectors.certificates_visible_to(request.membership), pk=certificate_id
     )
     events = selectors.public_events(certificate)
+    names = trail.names_of(events, request.tenant)
+    events = [(event, trail.certificate_sentence(event, names)) for event in events]
     may_manage = _may_manage(request, certificate)
     return render(
         request,
@@ -255,13 +261,30 @@ def verify(request):
     )
     if number_form.is_valid():
         return redirect("verify:number", number_form.cleaned_data["number"])
+    # Two upload forms on one page: the button pressed says which one was sent.
+    checks_credential = request.POST.get("check") == "credential"
+    upload_errors = getattr(request, "upload_errors", None)
     file_form = VerifyFileForm(
-        submitted(request),
-        submitted_files(request),
-        upload_errors=getattr(request, "upload_errors", None),
+        None if checks_credential else submitted(request),
+        None if checks_credential else submitted_files(request),
+        upload_errors=upload_errors,
+    )
+    credential_form = VerifyCredentialForm(
+        submitted(request) if checks_credential else None,
+        submitted_files(request) if checks_credential else None,
+        upload_errors=upload_errors,
     )
     verdict = None
-    if request.method == "POST" and file_form.is_valid():
+    if request.method == "POST" and checks_credential and credential_form.is_valid():
+        try:
+            text = verification.credential_text(
+                credential_form.cleaned_data["credential"],
+                credential_form.cleaned_data["credential_text"],
+            )
+            verdict = verification.verify_credential(text)
+        except ValidationError as error:
+            credential_form.add_error(None, error)
+    elif request.method == "POST" and not checks_credential and file_form.is_valid():
         try:
             data = verification.check_upload(file_form.cleaned_data["pdf"])
             verdict = verification.verify_upload(data)
@@ -270,8 +293,13 @@ def verify(request):
     return render(
         request,
         "certificates/verify.html",
-        {"number_form": number_form, "file_form": file_form, "verdict": verdict},
-        status=400 if number_form.errors or file_form.errors else 200,
+        {
+            "number_form": number_form,
+            "file_form": file_form,
+            "credential_form": credential_form,
+            "verdict": verdict,
+        },
+        status=400 if number_form.errors or file_form.errors or credential_form.errors else 200,
     )
 
 
@@ -288,8 +316,73 @@ def verify_number(request, number):
             status=404,
         )
     verdict = verification.verify_certificate(certificate)
+    complaint_url = reverse("complaints:new", args=[certificate.tenant.slug])
     return render(
         request,
         "certificates/verify_result.html",
-        {"facts": verdict.certificate, "verdict": verdict},
+        {
+            "facts": verdict.certificate,
+            "verdict": verdict,
+            "complaint_url": f"{complaint_url}?certificate={certificate.number}",
+        },
     )
+
+
+# --- Open Badges credentials (docs/architecture.md, "Open Badges credentials") ------------------
+
+
+@ratelimit(key="ip", rate=RATE, block=False)
+def verify_credential_download(request, number):
+    """The certificate's Open Badges credential (VC-JWT), as a file."""
+    if getattr(request, "limited", False):
+        return _limited(request)
+    certificate = selectors.public_certificate(number)
+    if not verification.is_published(certificate) or not certificate.credential:
+        raise Http404(_("This certificate has no credential."))
+    response = HttpResponse(certificate.credential, content_type=openbadges.MEDIA_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{certificate.number}.jwt"'
+    return response
+
+
+def _issuer_or_404(slug):
+    tenant = selectors.public_issuer(slug)
+    if tenant is None:
+        raise Http404
+    return tenant
+
+
+def issuer_profile(request, slug):
+    """The body's Open Badges Profile: the `issuer.id` of its credentials."""
+    tenant = _issuer_or_404(slug)
+    return JsonResponse(
+        {
+            "@context": openbadges.CONTEXTS,
+            **openbadges.issuer_profile(tenant),
+            "jwks_uri": openbadges.jwks_url(tenant),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def issuer_jwks(request, slug):
+    """The body's public signing key (JWKS), with its certificate chain."""
+    tenant = _issuer_or_404(slug)
+    try:
+        key = openbadges.body_key(tenant)
+    except SigningNotConfigured:
+        raise Http404 from None
+    return JsonResponse({"keys": [key.public_jwk()]})
+
+
+def status_list(request, slug, purpose):
+    """The body's Bitstring Status List credential for one purpose (VC-JWT), as stored."""
+    tenant = _issuer_or_404(slug)
+    if purpose not in StatusList.Purpose.values:
+        raise Http404
+    try:
+        stored = badges.status_lists(tenant)[purpose]
+    except SigningNotConfigured:
+        raise Http404 from None
+    response = HttpResponse(stored.credential, content_type=openbadges.MEDIA_TYPE)
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -417,6 +417,7 @@ SPECTACULAR_SETTINGS = {
         "EngagementKindEnum": "assessments.models.ENGAGEMENT_KINDS",
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
+        "CaseOutcomeEnum": "certificates.models.CASE_OUTCOMES",
     },
     # Swagger UI served from our own static files: no CDN, no network.
     "SWAGGER_UI_DIST": "SIDECAR",

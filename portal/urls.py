@@ -27,6 +27,7 @@ api_v1 = [
     path("t/<slug:tenant>/", include("assessments.api.urls")),
     path("t/<slug:tenant>/", include("certificates.api.urls")),
     path("verify/", include("certificates.api.public_urls")),
+    path("complaints/", include("certificates.api.complaint_urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics.metrics, name="metrics"),
     path("account/", views.account, name="account"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        views.PasswordSetView.as_view(),
+        name="password_reset_confirm",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
@@ -45,6 +51,7 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("assessments.urls")),
     path("t/<slug:tenant>/", include("certificates.urls")),
     path("verify/", include("certificates.public_urls")),
+    path("complaints/", include("certificates.complaint_urls")),
 ]
 
 handler400 = "portal.views.bad_request"

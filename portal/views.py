@@ -4,11 +4,13 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 
 from portal import dashboard as dashboard_panels
@@ -29,6 +31,23 @@ def dashboard(request):
             "panels": dashboard_panels.panels_for(request),
         },
     )
+
+
+class PasswordSetView(auth_views.PasswordResetConfirmView):
+    """The link of an invitation or a password reset: the person chooses a password and is
+    logged in with it, straight to their dashboard.
+
+    The login names the model backend: the lockout backend (axes) refuses a login it cannot
+    tie to an authenticate() call, and the person has just proved who they are with the link."""
+
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("dashboard")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is set and you are logged in."))
+        return response
 
 
 @login_required

@@ -101,6 +101,18 @@ class Tenant(models.Model):
         default=6,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
     )
+    # Complaints and appeals (ISO/IEC 17021-1 9.7, 9.8): acknowledged at once, resolved within
+    # these many days of being lodged (docs/architecture.md, "Complaints and appeals").
+    complaint_resolution_days = models.PositiveSmallIntegerField(
+        _("complaints resolved within (days)"),
+        default=60,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+    appeal_resolution_days = models.PositiveSmallIntegerField(
+        _("appeals resolved within (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
     logo = models.FileField(_("logo"), upload_to="tenant-logos/", blank=True)
     # What ISO/IEC 17021-1 8.2.2 asks a certificate to say of the body that issues it.
     address = models.CharField(_("address"), max_length=300, blank=True)

@@ -4,7 +4,12 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -16,6 +21,7 @@ from assessments.selectors import engagements as selectors
 from assessments.selectors.library import versions_visible_to
 from assessments.selectors.work import engagement_score
 from assessments.services import engagements as services
+from portal import trail
 from portal.api import FilterSet, ModelChoiceFilter
 from tenants.api.fields import TenantRelatedField
 from tenants.models import ConflictOfInterest, Organization
@@ -240,36 +246,45 @@ class EngagementViewSet(
         )
 
     @extend_schema(
+        parameters=[
+            OpenApiParameter("person", int, description="Only what this user (id) did."),
+            OpenApiParameter("action", str, description='A verb, e.g. "rating.recorded".'),
+            OpenApiParameter("kind", str, description='A kind of object, e.g. "finding".'),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="From this day."),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="To this day (included)."),
+            OpenApiParameter("export", str, enum=["csv"], description="csv: a CSV download."),
+        ],
         responses=inline_serializer(
             "AuditEntry",
             {
                 "timestamp": serializers.DateTimeField(),
                 "actor": serializers.EmailField(),
+                "person": serializers.CharField(),
                 "verb": serializers.CharField(),
+                "kind": serializers.CharField(),
                 "object": serializers.CharField(),
+                "sentence": serializers.CharField(),
                 "changes": serializers.DictField(),
+                "data": serializers.DictField(),
             },
             many=True,
-        )
+        ),
     )
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
-        """The engagement's audit trail (read-only: entries are never changed)."""
+        """The engagement's audit trail, newest first, each entry also as a sentence; filter
+        with person, action, kind, since, until; export=csv for a CSV file (read-only: entries
+        are never changed)."""
         engagement = self.get_object()
         policy.require(request.membership, Action.VIEW_TIMELINE, engagement)
-        return Response(
-            [
-                {
-                    "timestamp": entry.timestamp,
-                    "actor": entry.actor_email,
-                    "verb": entry.verb,
-                    "object": entry.object_repr,
-                    "changes": entry.changes or {},
-                    "data": entry.additional_data or {},
-                }
-                for entry in selectors.audit_timeline(engagement)
-            ]
-        )
+        params = request.query_params.copy()
+        export = params.pop("export", [None])[-1] == "csv"
+        form, names, entries = selectors.worded_timeline(engagement, params)
+        if form.errors:
+            raise serializers.ValidationError(form.errors)
+        if export:
+            return trail.csv_response(entries, names, f"{engagement.reference}-audit-trail.csv")
+        return Response(trail.rows(entries, names))
 
     @extend_schema(
         responses=inline_serializer(

@@ -313,9 +313,14 @@ class DecisionForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, version, **kwargs):
+    def __init__(self, *args, version, reached=None, **kwargs):
+        """`reached`: the level the findings reach; only the declared levels up to it are
+        offered (a higher one is never granted), all of them when it is not given."""
         super().__init__(*args, **kwargs)
-        self.fields["level"].choices = [("", "—"), *declared_level_choices([version])]
+        levels = declared_level_choices([version])
+        if reached is not None:
+            levels = [(level, label) for level, label in levels if level <= reached]
+        self.fields["level"].choices = [("", "—"), *levels]
 
 
 class EvidenceRequestForm(forms.Form):

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments import policy
 from assessments.models import Assignment, Engagement
+from portal import trail
 from portal.models import AuditEntry
 from tenants.models import Membership, User
 from tenants.roles import STAFF_ROLES
@@ -32,13 +33,28 @@ def team(engagement):
 
 
 def audit_timeline(engagement):
-    """The engagement's audit entries, oldest first, with who did them (for those whom the
-    policy lets see the timeline)."""
-    return list(
+    """The engagement's audit entries, newest first, with what their sentences need (for those
+    whom the policy lets see the timeline; portal.trail filters and words them)."""
+    return (
         AuditEntry.objects.filter(engagement=engagement)
-        .select_related("actor")
-        .order_by("timestamp", "pk")
+        .select_related("content_type")
+        .order_by("-timestamp", "-pk")
     )
+
+
+def worded_timeline(engagement, params):
+    """(filter form, names, the entries it keeps) of the engagement's audit trail."""
+    entries = audit_timeline(engagement)
+    everything = list(entries)
+    names = trail.names_of(everything, engagement.tenant)
+    form = trail.TrailFilterForm(params or None, entries=everything, names=names)
+    if form.is_bound and form.is_valid():
+        kept = list(form.apply(entries))
+    elif form.is_bound:
+        kept = []
+    else:
+        kept = everything
+    return form, names, kept
 
 
 def assignable_people(tenant):

@@ -218,3 +218,44 @@ def finding_detail(engagement, item):
         .first()
     )
     return finding
+
+
+# The columns of a finding in the API's list, and of each of its ratings.
+FINDING_LIST_COLUMNS = ("id", "engagement_id", "item_id", "narrative", "status", "updated_at")
+RATING_LIST_COLUMNS = (
+    "finding_id",
+    "requirement_id",
+    "requirement__code",
+    "requirement__level",
+    "rating",
+    "note",
+    "rated_at",
+)
+
+
+def finding_list_rows(findings: list[dict]) -> list[dict]:
+    """A page of findings (rows of FINDING_LIST_COLUMNS) with their ratings and evidence ids, in
+    two queries whatever the page's size.
+
+    Plain rows, not model objects: the list of 351 findings with 1,755 ratings spent most of its
+    141 ms building Finding, RequirementRating and LevelRequirement instances, a related manager
+    per finding and the serializer fields of every row. Ratings come in id order and evidence
+    newest first, as the prefetches of the finding serializer give them."""
+    by_id = {row["id"]: {**row, "ratings": [], "evidence": []} for row in findings}
+    if not by_id:
+        return []
+    ratings = (
+        RequirementRating.objects.filter(finding_id__in=list(by_id))
+        .order_by("id")
+        .values_list(*RATING_LIST_COLUMNS)
+    )
+    for finding_id, *rating in ratings:
+        by_id[finding_id]["ratings"].append(rating)
+    links = (
+        Finding.evidence.through.objects.filter(finding_id__in=list(by_id))
+        .order_by("-evidence__uploaded_at", "-evidence_id")
+        .values_list("finding_id", "evidence_id")
+    )
+    for finding_id, evidence_id in links:
+        by_id[finding_id]["evidence"].append(evidence_id)
+    return list(by_id.values())

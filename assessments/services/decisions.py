@@ -5,9 +5,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from assessments import policy, workflow
-from assessments.models import Decision, Review
+from assessments.models import Decision, Engagement, Review
 from assessments.policy import Action
 from assessments.selectors.work import engagement_score
+from assessments.services.engagements import transition
 from portal import audit
 from portal.errors import Conflict
 
@@ -37,6 +38,26 @@ def record_review(*, engagement, by, outcome, comments=""):
         changes={"outcome": [None, outcome]},
     )
     return review
+
+
+@transaction.atomic
+def approve_and_pass_to_decision(*, engagement, by, comments=""):
+    """The technical reviewer approves the findings and hands the engagement to the
+    certification officer in one step: the review and the transition are recorded together,
+    or neither is (a refused transition undoes the review)."""
+    review = record_review(
+        engagement=engagement, by=by, outcome=Review.Outcome.APPROVED, comments=comments
+    )
+    transition(engagement=engagement, to=Engagement.State.DECISION, by=by)
+    return review
+
+
+def grantable_levels(engagement):
+    """(level the findings reach, [(level, name)] of the levels the model declares that may be
+    granted: 1 up to the level reached)."""
+    reached = engagement_score(engagement).overall or 0
+    names = engagement.model_version.level_names()
+    return reached, [(level, names.get(level, str(level))) for level in range(1, reached + 1)]
 
 
 @transaction.atomic

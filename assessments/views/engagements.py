@@ -16,6 +16,7 @@ from assessments.selectors import engagements as selectors
 from assessments.selectors.library import published_versions_for_engagements
 from assessments.selectors.work import engagement_sections
 from assessments.services import engagements as services
+from portal import trail
 from portal.errors import DomainError
 from portal.forms import submitted
 from tenants.roles import Capability, has_capability
@@ -174,11 +175,28 @@ def engagement_unassign(request, engagement_id, assignment_id):
 def engagement_timeline(request, engagement_id):
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
     policy.require(request.membership, Action.VIEW_TIMELINE, engagement)
+    params = request.GET.copy()
+    export = params.pop("export", [None])[-1] == "csv"
+    form, names, entries = selectors.worded_timeline(engagement, params)
+    if export and not form.errors:
+        return trail.csv_response(entries, names, f"{engagement.reference}-audit-trail.csv")
     return render(
         request,
         "assessments/engagements/timeline.html",
-        {"engagement": engagement, "entries": selectors.audit_timeline(engagement)},
+        {
+            "engagement": engagement,
+            "form": form,
+            "entries": [(entry, trail.sentence(entry, names)) for entry in entries],
+            "export_query": _query_with(params, export="csv"),
+        },
     )
+
+
+def _query_with(params, **extra):
+    query = params.copy()
+    for key, value in extra.items():
+        query[key] = value
+    return query.urlencode()
 
 
 def conflict_list(request):

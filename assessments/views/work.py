@@ -23,7 +23,7 @@ from assessments.forms.engagements import (
     NonconformityForm,
     ReviewForm,
 )
-from assessments.models import Evidence, LevelRequirement, Nonconformity
+from assessments.models import Evidence, LevelRequirement, Nonconformity, Review
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
 from assessments.selectors.work import engagement_score, finding_detail
@@ -428,16 +428,30 @@ def nonconformity_detail(request, engagement_id, nonconformity_id):
 def review_create(request, engagement_id):
     engagement = visible_engagement_or_404(request.membership, engagement_id)
     _require_who(request, Action.REVIEW, engagement)
-    form = ReviewForm(submitted(request))
+    data = submitted(request)
+    # "Approve and pass to decision" is one button: the approval and the transition together.
+    passing_on = data is not None and "approve_and_pass" in data
+    if passing_on:
+        data = data.copy()
+        data["outcome"] = Review.Outcome.APPROVED
+    form = ReviewForm(data)
     if request.method == "POST" and form.is_valid():
         try:
-            decisions.record_review(
-                engagement=engagement, by=request.membership, **form.cleaned_data
-            )
+            if passing_on:
+                decisions.approve_and_pass_to_decision(
+                    engagement=engagement,
+                    by=request.membership,
+                    comments=form.cleaned_data["comments"],
+                )
+            else:
+                decisions.record_review(
+                    engagement=engagement, by=request.membership, **form.cleaned_data
+                )
         except (ValidationError, DomainError) as error:
             _fail(form, error)
         else:
-            messages.success(request, _("Review recorded."))
+            done = _("Review recorded; the engagement is with the decision.")
+            messages.success(request, done if passing_on else _("Review recorded."))
             return _back(request, engagement)
     return render(
         request, "assessments/work/review_form.html", {"engagement": engagement, "form": form}
@@ -452,6 +466,7 @@ def decision_create(request, engagement_id):
         submitted(request),
         initial={"level": score.overall or None},
         version=engagement.model_version,
+        reached=score.overall or 0,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -1,8 +1,11 @@
 """API of certificates and reports, and the public verification API."""
 
 import hashlib
+import json
 
+from django.core.exceptions import ValidationError
 from django.http import FileResponse
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -13,12 +16,12 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.parsers import MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
-from certificates import selectors, services, verification
+from certificates import openbadges, selectors, services, verification
 from certificates.models import Certificate, ProgrammeVisit, Report
 from certificates.services import programme
 from portal.addresses import ClientAddressRateThrottle
@@ -421,3 +424,81 @@ def verify_upload(request):
 
 
 verify_upload.cls.throttle_scope = "public"
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "PublicCredential",
+        {
+            "number": serializers.CharField(),
+            "media_type": serializers.CharField(),
+            "credential": serializers.CharField(help_text="The VC-JWT (compact JWS)."),
+            "claims": serializers.DictField(help_text="Its payload: the OpenBadgeCredential."),
+        },
+    )
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([ClientAddressRateThrottle])
+def verify_credential_of(request, number):
+    """Public: the Open Badges 3.0 credential of a certificate (a VC-JWT signed with its
+    body's key), and its claims. 404 for a number without a published credential."""
+    certificate = selectors.public_certificate(number)
+    if not verification.is_published(certificate) or not certificate.credential:
+        return Response(
+            {"detail": verification.unknown_number(number).message},
+            status=status.HTTP_404_NOT_FOUND,
+        )
+    return Response(
+        {
+            "number": certificate.number,
+            "media_type": openbadges.MEDIA_TYPE,
+            "credential": certificate.credential,
+            "claims": openbadges.unverified_payload(certificate.credential),
+        }
+    )
+
+
+verify_credential_of.cls.throttle_scope = "public"
+
+
+@extend_schema(
+    request={
+        "multipart/form-data": inline_serializer(
+            "VerifyCredentialUpload", {"credential": serializers.FileField()}
+        ),
+        "application/json": inline_serializer(
+            "VerifyCredentialText",
+            {"credential": serializers.CharField(help_text="A VC-JWT, or a JSON credential.")},
+        ),
+    },
+    responses=inline_serializer(
+        "VerifyCredentialVerdict",
+        {
+            **VERDICT_FIELDS,
+            "genuine": serializers.BooleanField(),
+            "certificate": serializers.DictField(allow_null=True),
+            "checks": serializers.DictField(),
+        },
+    ),
+)
+@api_view(["POST"])
+@permission_classes([AllowAny])
+@throttle_classes([ClientAddressRateThrottle])
+@parser_classes([MultiPartParser, JSONParser])
+def verify_credential(request):
+    """Public: the verdict on an Open Badges credential — a file `credential` (multipart) or
+    the text `credential` (JSON: the JWT, or the JSON credential as a string or an object).
+    Not a readable credential: a 400 on `credential`."""
+    upload = request.FILES.get("credential")
+    text = "" if upload is not None else request.data.get("credential", "")
+    if isinstance(text, dict):
+        text = json.dumps(text)
+    elif not isinstance(text, str):
+        raise ValidationError({"credential": [_("Send the credential as text or a file.")]})
+    skipped = (getattr(request._request, "upload_errors", None) or {}).get("credential")
+    text = verification.credential_text(upload, text, skipped_reason=skipped)
+    return Response(verification.verify_credential(text).as_json())
+
+
+verify_credential.cls.throttle_scope = "public"

@@ -6,6 +6,7 @@ render task is enqueued after commit. A sweeper re-enqueues whatever a lost mess
 worker left behind. The web request never renders a PDF.
 """
 
+import contextlib
 import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,8 +18,9 @@ from django.utils.translation import gettext as _
 from assessments.models import Decision, Engagement
 from assessments.selectors.library import version_tree
 from certificates import policy
+from certificates.credentials import SigningNotConfigured
 from certificates.models import Certificate, CertificateEvent, ProgrammeVisit, Report
-from certificates.services import programme
+from certificates.services import badges, programme
 from portal import audit
 from portal.errors import Conflict
 from tenants.numbering import next_number
@@ -308,6 +310,12 @@ def _change_status(certificate, *, to, by, reason, allowed_from, verb, suspended
             update_fields=["status", "status_reason", "status_changed_at", "suspended_until"]
         )
         _event(certificate, to_status=to, from_status=previous, by=by, reason=reason)
+        if certificate.status_list_index is not None:
+            # The credential's bit flips with the status, in this transaction.
+            changed = badges.purposes_changed(previous, to)
+            if changed:
+                with contextlib.suppress(SigningNotConfigured):  # made when a key is given
+                    badges.refresh_status_lists(certificate.tenant, changed)
         audit.record(
             verb=f"certificate.{to}",
             obj=certificate,

@@ -8,6 +8,14 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 
+  // <details data-phone-menu>: the header's menu, folded on a phone and open on a wider screen.
+  var phone = window.matchMedia("(max-width: 640px)");
+  document.querySelectorAll("details[data-phone-menu]").forEach(function (menu) {
+    function fit() { menu.open = !phone.matches; }
+    fit();
+    phone.addEventListener("change", fit);
+  });
+
   // <form data-confirm="question">: submitted only once the question is answered yes.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
