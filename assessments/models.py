@@ -102,6 +102,9 @@ class ModelVersion(models.Model):
     aggregation_tolerance = models.PositiveSmallIntegerField(default=0)
     standard_identifier = models.CharField(_("standard"), max_length=100, blank=True)
     standard_status = models.CharField(_("issue status"), max_length=40, blank=True)
+    # The registration form and assessor-days formula of the model file's `application:`
+    # section (docs/model-format.md), or None: read by assessments/application_form.py.
+    application = models.JSONField(null=True, blank=True)
     item_count = models.PositiveIntegerField(default=0)
     requirement_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -728,3 +731,96 @@ class Decision(TenantOwned):
 ENGAGEMENT_STATES = Engagement.State
 ENGAGEMENT_KINDS = Engagement.Kind
 ASSIGNMENT_ROLES = Assignment.Role
+
+
+# --- Applications (contract review, ISO/IEC 17021-1 9.1) ----------------------------------------
+
+
+class Application(TenantOwned):
+    """A client's application for an assessment: the model's registration form answered, the
+    requested scope and level, the projects proposed; reviewed by the body, which accepts it
+    (opening the engagement) or declines it with its reasons."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("organization"),
+    )
+    model_version = models.ForeignKey(
+        ModelVersion,
+        on_delete=models.PROTECT,
+        related_name="applications",
+        verbose_name=_("model version"),
+    )
+    scope_domains = models.ManyToManyField(
+        Domain, related_name="+", verbose_name=_("requested scope")
+    )
+    target_level = models.PositiveSmallIntegerField(_("target level"))
+    # {question key: value} as the model's form asks (assessments/application_form.py); numbers
+    # as numbers, dates as ISO text.
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    # The sites or projects the client proposes, and those the reviewer sampled among them.
+    projects = models.JSONField(_("projects proposed"), default=list, blank=True)
+    sampled_projects = models.JSONField(_("projects sampled"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The model's formula applied to the application; the reviewer's figure when they set one.
+    computed_days = models.DecimalField(
+        _("assessor-days (formula)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    estimated_days = models.DecimalField(
+        _("assessor-days (reviewer)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
+    review_notes = models.TextField(_("review notes"), blank=True)
+    decision_reason = models.TextField(_("reasons"), blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    engagement = models.OneToOneField(
+        Engagement,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="application",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "status", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(target_level__gte=1, target_level__lte=10),
+                name="application_target_level_1_to_10",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} — {self.model_version}"
+
+    @property
+    def assessor_days(self):
+        """The estimate that counts: the reviewer's when set, else the formula's."""
+        return self.estimated_days if self.estimated_days is not None else self.computed_days
+
+    @property
+    def is_open(self):
+        return self.status in (self.Status.DRAFT, self.Status.SUBMITTED)
+
+
+APPLICATION_STATUSES = Application.Status

@@ -144,3 +144,55 @@ def requests_due(engagement_id, request_ids):
             f"{_requests_link(engagement)}\n",
             _client_emails(engagement),
         )
+
+
+def _application_link(application):
+    path = reverse("assessments:application_detail", args=[application.tenant.slug, application.pk])
+    return settings.SITE_URL + path
+
+
+def application_submitted(application_id):
+    """Tell the body's administrators that an application awaits its review."""
+    from assessments.models import Application
+    from tenants.roles import Role
+
+    with scopes_disabled():
+        application = Application.objects.select_related("tenant", "organization").get(
+            pk=application_id
+        )
+        admins = Membership.objects.filter(
+            tenant=application.tenant_id, role=Role.TENANT_ADMIN, is_active=True
+        ).values_list("user__email", flat=True)
+        _send(
+            f"[Assay] Application of {application.organization} / 新的评估申请",
+            f"{application.organization} applied for an assessment against "
+            f"{application.model_version} / 提交了评估申请:\n{_application_link(application)}\n",
+            list(admins),
+        )
+
+
+def application_decided(application_id):
+    """Tell the applicant that the body accepted or declined the application, and why."""
+    from assessments.models import Application
+
+    with scopes_disabled():
+        application = Application.objects.select_related(
+            "tenant", "organization", "applicant", "engagement"
+        ).get(pk=application_id)
+        accepted = application.status == Application.Status.ACCEPTED
+        outcome = "accepted / 已受理" if accepted else "declined / 未受理"
+        body = f"Your application was {outcome}.\n"
+        if application.decision_reason:
+            body += f"\n{application.decision_reason}\n"
+        if accepted and application.engagement:
+            body += (
+                f"\nEngagement / 评估项目 {application.engagement.reference}: "
+                f"{_link(application.engagement)}\n"
+            )
+        else:
+            body += f"\n{_application_link(application)}\n"
+        _send(
+            f"[Assay] Application of {application.organization}: {outcome}",
+            body,
+            [application.applicant.email],
+        )

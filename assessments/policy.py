@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from assessments import workflow
 from assessments.models import (
+    Application,
     Assignment,
     Decision,
     Engagement,
@@ -292,6 +293,8 @@ def can(membership, action: Action, obj, *, tokens: frozenset | None = None) -> 
 
     Pass `tokens` (from `standing`) to answer many questions about one engagement with one query.
     """
+    if isinstance(obj, Application):
+        return _can_on_application(membership, action, obj)
     rule = RULES[action]
     engagement = engagement_of(obj)
     if tokens is None:
@@ -333,13 +336,13 @@ def available_transitions(membership, engagement):
 # --- Visibility, in SQL --------------------------------------------------------------------
 
 
-def engagements_where(membership, action: Action) -> QuerySet:
+def engagements_where(membership, action: Action, *, who: frozenset | None = None) -> QuerySet:
     """The tenant's engagements on which `membership`'s standing satisfies the action's rule
-    (its `who`; the phase is not a matter of visibility)."""
+    (its `who`, or the narrower `who` given; the phase is not a matter of visibility)."""
     queryset = Engagement.objects.all()
     if not _active(membership):
         return queryset.none()
-    who = RULES[action].who
+    who = RULES[action].who if who is None else RULES[action].who & frozenset(who)
     if membership.is_client:
         mine = Q(organization_id=membership.organization_id)
         if CLIENT in who:
@@ -363,6 +366,18 @@ def engagements_where(membership, action: Action) -> QuerySet:
             permission__content_type__app_label="assessments",
         ).values("content_object_id")
     )
+
+
+def engagements_at_work(membership, action: Action, *, who: frozenset | None = None) -> QuerySet:
+    """The engagements on which `membership` may do `action` now: its standing satisfies the
+    rule (narrowed to the tokens `who` that make the work theirs, e.g. only the client answers
+    a nonconformity although assessors may too) and the phase allows the work — the same
+    answer as `can`, for every engagement at once, in SQL (the dashboard's work queue)."""
+    queryset = engagements_where(membership, action, who=who)
+    state_action = RULES[action].state_action
+    if state_action:
+        queryset = queryset.filter(state__in=sorted(workflow.ACTIONS[state_action]))
+    return queryset
 
 
 # What each kind of object needs to be seen, and how it reaches its engagement.
@@ -506,3 +521,112 @@ def authorised_for(user, role, engagement, *, today=None) -> Verdict:
             "date": today.isoformat(),
         },
     )
+
+
+# --- Applications (contract review) --------------------------------------------------------
+
+
+class ApplicationAction(StrEnum):
+    VIEW = "view_application"
+    EDIT = "edit_application"
+    SUBMIT = "submit_application"
+    WITHDRAW = "withdraw_application"
+    REVIEW = "review_application"  # notes, sampling, the estimate of assessor-days
+    DECIDE = "decide_application"  # accept (opening the engagement) or decline
+
+
+APPLICANT = "applicant"  # a client person of the applying organization
+_S = Application.Status
+
+# Who may do what to an application, and in which of its states: the applying organization's
+# people and the body's administrators prepare, submit and withdraw it; only the
+# administrators review and decide (ISO/IEC 17021-1 9.1: the body's contract review).
+APPLICATION_RULES: dict[ApplicationAction, tuple[frozenset, frozenset | None, str]] = {
+    ApplicationAction.VIEW: (frozenset({ADMIN, APPLICANT}), None, ""),
+    ApplicationAction.EDIT: (
+        frozenset({ADMIN, APPLICANT}),
+        frozenset({_S.DRAFT}),
+        gettext_lazy("Only the applying organization and the body's administrators change it."),
+    ),
+    ApplicationAction.SUBMIT: (
+        frozenset({ADMIN, APPLICANT}),
+        frozenset({_S.DRAFT}),
+        gettext_lazy("Only the applying organization and the body's administrators submit it."),
+    ),
+    ApplicationAction.WITHDRAW: (
+        frozenset({ADMIN, APPLICANT}),
+        frozenset({_S.DRAFT, _S.SUBMITTED}),
+        gettext_lazy("Only the applying organization and the body's administrators withdraw it."),
+    ),
+    ApplicationAction.REVIEW: (
+        frozenset({ADMIN}),
+        frozenset({_S.SUBMITTED}),
+        gettext_lazy("Only the body's administrators review applications."),
+    ),
+    ApplicationAction.DECIDE: (
+        frozenset({ADMIN}),
+        frozenset({_S.SUBMITTED}),
+        gettext_lazy("Only the body's administrators accept or decline applications."),
+    ),
+}
+
+
+def application_standing(membership, application) -> frozenset[str]:
+    if not _active(membership) or membership.tenant_id != application.tenant_id:
+        return frozenset()
+    if membership.is_client:
+        if membership.organization_id == application.organization_id:
+            return frozenset({APPLICANT})
+        return frozenset()
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        return frozenset({ADMIN})
+    return frozenset()
+
+
+def _can_on_application(membership, action, application) -> Verdict:
+    who, states, refusal = APPLICATION_RULES[ApplicationAction(action)]
+    if not application_standing(membership, application) & who:
+        return Verdict(False, str(refusal or _("You may not see this application.")))
+    if states is not None and application.status not in states:
+        return Verdict(
+            False,
+            _("The application is %(status)s: this is no longer possible.")
+            % {"status": application.get_status_display().lower()},
+            by_state=True,
+        )
+    return ALLOWED
+
+
+def application_abilities(membership, application) -> dict[str, bool]:
+    """Every application action's answer, for pages that show buttons."""
+    return {
+        action.name.lower(): bool(_can_on_application(membership, action, application))
+        for action in ApplicationAction
+    }
+
+
+def may_apply(membership, organization=None) -> Verdict:
+    """A client person applies for their own organization; the body's administrators apply
+    on any active client's behalf."""
+    if not _active(membership):
+        return Verdict(False, _("Only the body's clients and administrators apply."))
+    if membership.is_client:
+        if organization is not None and organization.pk != membership.organization_id:
+            return Verdict(False, _("You apply for your own organization only."))
+        return ALLOWED
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        return ALLOWED
+    return Verdict(False, _("Only the body's clients and administrators apply."))
+
+
+def applications_visible(membership) -> QuerySet:
+    """The body's administrators see every application; client people their organization's;
+    other staff none (filtered in SQL)."""
+    queryset = Application.objects.all()
+    if not _active(membership):
+        return queryset.none()
+    if membership.is_client:
+        return queryset.filter(organization_id=membership.organization_id)
+    if has_capability(membership, Capability.MANAGE_ENGAGEMENTS):
+        return queryset
+    return queryset.none()

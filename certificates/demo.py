@@ -58,52 +58,15 @@ def load_certified(write=print):
         organization = Organization.objects.filter(tenant=tenant).order_by("pk").last()
         client = Membership.objects.filter(tenant=tenant, organization=organization).first()
     with scope(tenant=tenant), transaction.atomic():
-        engagement = open_for_evidence(
+        engagement = grant_engagement(
             tenant=tenant,
             people=people,
             organization=organization,
+            client=client,
             version=version,
-            scope_codes=["CD.CM"],
             title="Configuration management assessment",
-            team=[
-                ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
-                ("reviewer", Assignment.Role.REVIEWER),
-                ("officer", Assignment.Role.OFFICER),
-            ],
         )
-        evidence.upload_evidence(
-            engagement=engagement,
-            by=client or people["lead-assessor"],
-            uploaded=SimpleUploadedFile("配置管理制度.pdf", EVIDENCE_PDF, "application/pdf"),
-            description="Configuration management policy and repository audit",
-        )
-        lead = people["lead-assessor"]
-        engagement = engagements.transition(engagement=engagement, to=S.ASSESSMENT, by=lead)
-        for item in engagement.scope_items.all():
-            ratings = {
-                r.pk: ("met" if r.level <= 3 else "not_met", "")
-                for r in LevelRequirement.objects.filter(item=item)
-            }
-            findings.record_finding(
-                engagement=engagement,
-                item=item,
-                by=lead,
-                ratings=ratings,
-                narrative="Seen in the repositories and pipelines; level 4 practices not yet.",
-                final=True,
-            )
-        engagement = engagements.transition(engagement=engagement, to=S.REVIEW, by=lead)
-        reviewer, officer = people["reviewer"], people["officer"]
-        decisions.record_review(engagement=engagement, by=reviewer, outcome="approved")
-        engagement = engagements.transition(engagement=engagement, to=S.DECISION, by=reviewer)
-        decisions.record_decision(
-            engagement=engagement,
-            by=officer,
-            outcome="granted",
-            level=3,
-            reasons="Every requirement up to level 3 is met.",
-        )
-        engagement = engagements.transition(engagement=engagement, to=S.CLOSED, by=officer)
+        officer = people["officer"]
         certificate = services.issue_certificate(engagement=engagement, by=officer)
         report = services.request_report(engagement=engagement, by=officer)
     # Rendered in this process: the worker may not be running yet (its sweeper would also
@@ -111,3 +74,55 @@ def load_certified(write=print):
     tasks.render_certificate.apply(args=[certificate.pk], throw=False)
     tasks.render_report.apply(args=[report.pk], throw=False)
     write(f"Engagement {engagement.reference}: granted; certificate {certificate.number} issued.")
+
+
+def grant_engagement(*, tenant, people, organization, client, version, title):
+    """A closed engagement of `organization` (scope CD.CM), granted at level 3 with every step
+    of the workflow through the services; no certificate yet. Inside the tenant's scope."""
+    engagement = open_for_evidence(
+        tenant=tenant,
+        people=people,
+        organization=organization,
+        version=version,
+        scope_codes=["CD.CM"],
+        title=title,
+        team=[
+            ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
+            ("reviewer", Assignment.Role.REVIEWER),
+            ("officer", Assignment.Role.OFFICER),
+        ],
+    )
+    evidence.upload_evidence(
+        engagement=engagement,
+        by=client or people["lead-assessor"],
+        uploaded=SimpleUploadedFile("配置管理制度.pdf", EVIDENCE_PDF, "application/pdf"),
+        description="Configuration management policy and repository audit",
+    )
+    lead = people["lead-assessor"]
+    engagement = engagements.transition(engagement=engagement, to=S.ASSESSMENT, by=lead)
+    for item in engagement.scope_items.all():
+        ratings = {
+            r.pk: ("met" if r.level <= 3 else "not_met", "")
+            for r in LevelRequirement.objects.filter(item=item)
+        }
+        findings.record_finding(
+            engagement=engagement,
+            item=item,
+            by=lead,
+            ratings=ratings,
+            narrative="Seen in the repositories and pipelines; level 4 practices not yet.",
+            final=True,
+        )
+    engagement = engagements.transition(engagement=engagement, to=S.REVIEW, by=lead)
+    reviewer, officer = people["reviewer"], people["officer"]
+    decisions.record_review(engagement=engagement, by=reviewer, outcome="approved")
+    engagement = engagements.transition(engagement=engagement, to=S.DECISION, by=reviewer)
+    decisions.record_decision(
+        engagement=engagement,
+        by=officer,
+        outcome="granted",
+        level=3,
+        reasons="Every requirement up to level 3 is met.",
+    )
+    engagement = engagements.transition(engagement=engagement, to=S.CLOSED, by=officer)
+    return engagement

@@ -1,7 +1,5 @@
 """Certificate and report pages of a tenant, and the public verification pages."""
 
-import hashlib
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -31,6 +29,7 @@ from certificates.services import badges, programme
 from portal import trail
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
+from portal.storage import TamperedFile, open_verified
 
 
 def _error_text(error):
@@ -190,21 +189,17 @@ def certificate_download(request, certificate_id):
 def _pdf_response(request, row, filename):
     if not row.pdf:
         raise Http404(_("The PDF is not ready yet."))
-    with row.pdf.open("rb") as handle:
-        data = handle.read()
-    if hashlib.sha256(data).hexdigest() != row.sha256:
+    try:
+        handle = open_verified(row.pdf, row.sha256)
+    except TamperedFile as error:
         return render(
-            None,
+            request,
             "error.html",
-            {
-                "status": 409,
-                "title": _("File altered"),
-                "message": _("The stored PDF no longer matches its recorded SHA-256."),
-            },
+            {"status": 409, "title": _("File altered"), "message": str(error)},
             status=409,
         )
     return FileResponse(
-        row.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
 
 

@@ -46,7 +46,11 @@ def _storage():
         if not (os.path.isdir(location) and os.access(location, os.W_OK)):
             raise FileNotFoundError("media directory missing or not writable")
         return
-    default_storage.exists(".readyz")  # one request to the object store (S3: a HEAD)
+    bucket = getattr(default_storage, "bucket_name", None)
+    if bucket:  # S3-compatible: one HEAD of the bucket (a missing bucket is not ready either)
+        default_storage.connection.meta.client.head_bucket(Bucket=bucket)
+        return
+    default_storage.exists(".readyz")
 
 
 CHECKS = {"database": _database, "broker": _broker, "storage": _storage}

@@ -210,18 +210,44 @@ MEDIA_URL = "/media/"
 
 # Files go through Django's storage API: local disk by default, S3-compatible when a bucket is
 # named (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY).
-if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
-    _default_storage = {
+# Tested against an S3-protocol server started by the suite (tests/test_s3_storage.py).
+S3_SPOOL_MAX_MEMORY = 1024 * 1024  # a downloaded object beyond this spills to a temporary file
+
+
+def s3_storage(environ):
+    """The STORAGES entry of an S3-compatible bucket named by the AWS_* variables of `environ`."""
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
-            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "bucket_name": environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": environ.get("AWS_SECRET_ACCESS_KEY") or None,
             "default_acl": None,
             "querystring_auth": True,
-            "file_overwrite": False,
+            "file_overwrite": False,  # a stored name is never replaced: a new name instead
+            "max_memory_size": S3_SPOOL_MAX_MEMORY,
+            # One part at a time: s3transfer's threads buffer several parts of a large object
+            # in memory (21 MB for a 12 MB download, tests/test_s3_storage.py).
+            "transfer_config": TransferConfig(use_threads=False),
+            # An unreachable store fails a request (and /readyz) in seconds, not minutes.
+            "client_config": Config(
+                connect_timeout=5,
+                read_timeout=30,
+                retries={"max_attempts": 3, "mode": "standard"},
+                # `path` for stores reached by address (MinIO, a local test server)
+                s3={"addressing_style": environ.get("AWS_S3_ADDRESSING_STYLE") or "auto"},
+            ),
         },
     }
+
+
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    _default_storage = s3_storage(os.environ)
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -294,6 +320,17 @@ if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
     }
+# Redis restarted or failed over: the web processes retry publishing for a few seconds (then the
+# PDF sweeper re-sends), workers reconnect, at startup too (make bench-load's fault phase).
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 6,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -415,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentRoleEnum": "assessments.models.ASSIGNMENT_ROLES",
         "EngagementStateEnum": "assessments.models.ENGAGEMENT_STATES",
         "EngagementKindEnum": "assessments.models.ENGAGEMENT_KINDS",
+        "ApplicationStatusEnum": "assessments.models.APPLICATION_STATUSES",
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
         "CaseOutcomeEnum": "certificates.models.CASE_OUTCOMES",

@@ -23,6 +23,7 @@ api_v1 = [
     path("auth/logoutall/", tenant_api_views.revoke_all_tokens, name="logoutall"),
     path("me/", tenant_api_views.me, name="me"),
     path("me/account/", tenant_api_views.my_account, name="my_account"),
+    path("me/", include("assessments.api.urls_me")),
     path("t/<slug:tenant>/", include("tenants.api.urls")),
     path("t/<slug:tenant>/", include("assessments.api.urls")),
     path("t/<slug:tenant>/", include("certificates.api.urls")),

@@ -1,5 +1,6 @@
 """Pages that belong to no tenant: the dashboard, health and the error pages."""
 
+import sys
 from http import HTTPStatus
 
 from django.conf import settings
@@ -126,5 +127,37 @@ def page_not_found(request, exception=None):
     return _error(request, 404, _("Not found"), error_message(404))
 
 
+def _backing_service_down(error):
+    """PostgreSQL or Redis refusing or dropping connections: a restart or a failover."""
+    import redis
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    return isinstance(
+        error,
+        OperationalError
+        | InterfaceError
+        | BrokerError
+        | redis.exceptions.ConnectionError
+        | redis.exceptions.TimeoutError,
+    )
+
+
 def server_error(request):
+    # Django calls this inside its `except`: the exception is the one being handled.
+    if _backing_service_down(sys.exc_info()[1]):
+        return service_unavailable(request)
     return _error(request, 500, _("Server error"), error_message(500))
+
+
+def service_unavailable(request):
+    """503 with Retry-After, rendered without the request's context: the database may be what
+    is down, and the base layout's context asks it for the user and the tenant."""
+    message = _("A service the portal needs is restarting; try again in a few seconds.")
+    if request.path_info.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=503)
+    else:
+        context = {"status": 503, "title": _("Temporarily unavailable"), "message": message}
+        response = render(None, "error.html", context, status=503)
+    response["Retry-After"] = "5"
+    return response

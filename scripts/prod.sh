@@ -9,7 +9,7 @@
 #                files from collectstatic served by WhiteNoise, http://127.0.0.1:$PROD_PORT (8001)
 #   workers      one Celery worker on the `default` queue, one on `pdf` (renders), beat once
 #   signing      the demo body signs with a local CA under var/prod/ca, the only trust root
-# Usage: scripts/prod.sh start|stop|status
+# Usage: scripts/prod.sh start|stop|status (and workers|restart-redis|restart-postgres)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -96,12 +96,13 @@ export MEDIA_ROOT='$PROD/media'
 export CERTIFICATE_TRUST_ROOTS='$PROD/ca/local-ca.pem'
 export LOG_FORMAT=json
 export PROMETHEUS_MULTIPROC_DIR='$RUN/prometheus'
+export PDF_SWEEP_AFTER_SECONDS=${PDF_SWEEP_AFTER_SECONDS:-120}
 EOF
   )
 }
 
 start() {
-  mkdir -p "$PROD" "$RUN" "$LOG" "$PROD/media" "$PROD/static"
+  mkdir -p "$PROD" "$RUN" "$LOG" "$PROD/media" "$PROD/static" "$RUN/prometheus"
   chmod 711 "$PROD"  # the postgres user reaches var/prod/pg; files here are 0600
   if ! command -v redis-server >/dev/null || ! ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     echo "make prod needs postgresql and redis-server (scripts/system-deps.sh installs them as root)" >&2
@@ -132,21 +133,7 @@ start() {
       --daemon --pid "$RUN/gunicorn.pid" --timeout 60 --graceful-timeout 20 \
       --error-logfile "$LOG/gunicorn.log" --capture-output
   fi
-  # Celery logs through Django's LOGGING (JSON lines, portal/celery.py) to its standard error,
-  # so it runs in the background here rather than with --detach (which closes it).
-  for queue in default pdf; do
-    local concurrency=$DEFAULT_QUEUE_CONCURRENCY
-    [ $queue = pdf ] && concurrency=$PDF_QUEUE_CONCURRENCY
-    alive "$RUN/worker-$queue.pid" && continue
-    setsid nohup "$BIN/celery" -A portal worker -Q "$queue" -n "$queue@%h" \
-      --concurrency "$concurrency" --loglevel INFO --pidfile "$RUN/worker-$queue.pid" \
-      >>"$LOG/worker-$queue.log" 2>&1 </dev/null &
-  done
-  # Beat exactly once: one process, its pid file refuses a second, its schedule under var/prod.
-  if ! alive "$RUN/beat.pid"; then
-    setsid nohup "$BIN/celery" -A portal beat --loglevel INFO --pidfile "$RUN/beat.pid" \
-      --schedule "$PROD/celerybeat-schedule" >>"$LOG/beat.log" 2>&1 </dev/null &
-  fi
+  start_workers
 
   for _ in $(seq 120); do
     if "$BIN/python" -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$WEB_PORT/readyz', timeout=2)" 2>/dev/null; then
@@ -159,6 +146,37 @@ start() {
   done
   echo "The portal did not become ready: see $LOG/gunicorn.log" >&2
   exit 1
+}
+
+start_workers() {  # the Celery workers and beat that are not running (after a crash too)
+  # Celery logs through Django's LOGGING (JSON lines, portal/celery.py) to its standard error,
+  # so it runs in the background here rather than with --detach (which closes it).
+  # shellcheck disable=SC1091
+  source "$PROD/env"
+  for queue in default pdf; do
+    local concurrency=$DEFAULT_QUEUE_CONCURRENCY
+    [ $queue = pdf ] && concurrency=$PDF_QUEUE_CONCURRENCY
+    alive "$RUN/worker-$queue.pid" && continue
+    rm -f "$RUN/worker-$queue.pid"
+    setsid nohup "$BIN/celery" -A portal worker -Q "$queue" -n "$queue@%h" \
+      --concurrency "$concurrency" --loglevel INFO --pidfile "$RUN/worker-$queue.pid" \
+      >>"$LOG/worker-$queue.log" 2>&1 </dev/null &
+  done
+  # Beat exactly once: one process, its pid file refuses a second, its schedule under var/prod.
+  if ! alive "$RUN/beat.pid"; then
+    rm -f "$RUN/beat.pid"
+    setsid nohup "$BIN/celery" -A portal beat --loglevel INFO --pidfile "$RUN/beat.pid" \
+      --schedule "$PROD/celerybeat-schedule" >>"$LOG/beat.log" 2>&1 </dev/null &
+  fi
+}
+
+restart_redis() {  # TERM (the append-only file is flushed), then start again
+  stop_pid "$RUN/redis.pid"
+  start_redis
+}
+
+restart_postgres() {  # a fast restart: open connections are cut, as in a failover
+  as_pg "$(pg_bin)/pg_ctl" -D "$PROD/pg" -m fast -w restart >/dev/null
 }
 
 stop_pid() {  # stop_pid FILE: TERM, wait up to 30 s, then KILL
@@ -198,5 +216,9 @@ case "${1:-start}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  # Used by make bench-load's fault phase (benchmarks/load/faults.py):
+  workers) start_workers ;;
+  restart-redis) restart_redis ;;
+  restart-postgres) restart_postgres ;;
+  *) echo "usage: $0 start|stop|status|workers|restart-redis|restart-postgres" >&2; exit 2 ;;
 esac

@@ -190,6 +190,11 @@ def test_the_refusal_shows_on_the_team_page(tenant, setup, member, client_for, a
     _authorise(api_for(setup["admin"]), tenant, authorised, setup["version"], "assessor")
     response = client_for(setup["admin"]).post(
         f"/t/{tenant.slug}/engagements/{setup['engagement']}/team/",
-        {"user": person.user.pk, "role": "assessor"},
+        {
+            "team-TOTAL_FORMS": "1",
+            "team-INITIAL_FORMS": "0",
+            "team-0-user": person.user.pk,
+            "team-0-role": "assessor",
+        },
     )
     assert "not authorised" in response.content.decode()

@@ -44,7 +44,7 @@ def test_a_whole_engagement_through_the_pages(
 
     # The client uploads a file with a Chinese name; it is stored under a generated name.
     with scope(tenant=tenant):
-        item = e.scope_items.order_by("position").first()
+        item = linked = e.scope_items.order_by("position").first()
     response = client.post(
         _url(world, "evidence_upload", e.pk),
         {"file": pdf_upload("持续交付证据.pdf"), "description": "流水线截图", "items": [item.pk]},
@@ -56,12 +56,15 @@ def test_a_whole_engagement_through_the_pages(
     assert "持续交付" not in evidence.file.name and evidence.content_type == "application/pdf"
     step(lead, "assessment")
 
-    # The assessor rates every requirement of every item on the finding page.
+    # The assessor rates every requirement of every item on the finding page, referring to the
+    # file where it is linked (a finding is offered only the files linked to its item).
     with scope(tenant=tenant):
         items = list(e.scope_items.all())
         requirements = {i.pk: list(LevelRequirement.objects.filter(item=i)) for i in items}
     for item in items:
-        data = {"narrative": "Pipelines seen.", "final": "on", "evidence": [evidence.pk]}
+        data = {"narrative": "Pipelines seen.", "final": "on"}
+        if item == linked:
+            data["evidence"] = [evidence.pk]
         for r in requirements[item.pk]:
             data[f"rating_{r.pk}"] = "met" if r.level <= 3 else "not_met"
         response = assessor.post(_url(world, "finding_edit", e.pk, item.pk), data)

@@ -81,6 +81,18 @@ class AssignmentSerializer(serializers.ModelSerializer):
         validators = []
 
 
+class TeamRowSerializer(serializers.Serializer):
+    user = StaffEmailField()
+    role = serializers.ChoiceField(choices=Assignment.Role.choices)
+
+
+class TeamSerializer(serializers.Serializer):
+    """Several people with their roles on one engagement, assigned together or not at all."""
+
+    engagement = VisibleEngagementField()
+    team = TeamRowSerializer(many=True, allow_empty=False, max_length=50)
+
+
 class EngagementSerializer(serializers.ModelSerializer):
     organization = TenantRelatedField(model=Organization)
     model_version = TenantRelatedField(model=ModelVersion)
@@ -88,7 +100,10 @@ class EngagementSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=60),
         write_only=True,
         required=False,
-        help_text="Codes of parts, domains or items in scope (create only).",
+        help_text=(
+            "Codes of parts, domains or items in scope; on update (draft or planning) it "
+            "replaces the scope whole."
+        ),
     )
     scope_items = serializers.SerializerMethodField()
     team = serializers.SerializerMethodField()
@@ -221,14 +236,16 @@ class EngagementViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        data.pop("scope", None)
+        if "scope" in data:
+            data["scope_codes"] = data.pop("scope")
         if {"organization", "model_version"} & set(data):
             raise serializers.ValidationError(
                 {"model_version": ["The organization and model version cannot change."]}
             )
-        serializer.instance = services.update_engagement(
+        engagement = services.update_engagement(
             engagement=serializer.instance, by=self.request.membership, **data
         )
+        serializer.instance = self.get_queryset().get(pk=engagement.pk)  # prefetched again
 
     @extend_schema(request=TransitionSerializer, responses=EngagementDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -353,6 +370,34 @@ class AssignmentViewSet(
 
     def perform_destroy(self, instance):
         services.unassign(assignment=instance, by=self.request.membership)
+
+    @extend_schema(request=TeamSerializer, responses={201: AssignmentSerializer(many=True)})
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Assign several people with their roles at once: all of them, or — when a row is
+        refused (conflict of interest, authorisation, impartiality, a second lead) — nobody,
+        with a 400 whose `team` maps each refused row's index to its refusals by field.
+        """
+        payload = TeamSerializer(data=request.data, context=self.get_serializer_context())
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            assignments = services.assign_team(
+                engagement=data["engagement"],
+                rows=[(row["user"], row["role"]) for row in data["team"]],
+                by=request.membership,
+            )
+        except services.TeamRefused as refused:
+            # Keyed by row index like DRF's own errors of a list: only the refused rows.
+            raise serializers.ValidationError(
+                {"team": {str(i): errors for i, errors in enumerate(refused.rows) if errors}}
+            ) from None
+        return Response(
+            AssignmentSerializer(
+                assignments, many=True, context=self.get_serializer_context()
+            ).data,
+            status=201,
+        )
 
 
 class ConflictSerializer(serializers.ModelSerializer):

@@ -1,5 +1,10 @@
 """API routes of assessments, one module per subject, all under /api/v1/t/<tenant>/."""
 
-from assessments.api import urls_engagements, urls_library, urls_work
+from assessments.api import urls_applications, urls_engagements, urls_library, urls_work
 
-urlpatterns = urls_library.urlpatterns + urls_engagements.urlpatterns + urls_work.urlpatterns
+urlpatterns = (
+    urls_library.urlpatterns
+    + urls_engagements.urlpatterns
+    + urls_applications.urlpatterns
+    + urls_work.urlpatterns
+)

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from assessments.models import Assignment, Decision, Engagement, Nonconformity, Review
@@ -29,9 +30,59 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class EngagementForm(forms.Form):
+class IdsField(forms.MultipleChoiceField):
+    """Ids of ticked boxes (the scope picker's); which ids belong to the model version is the
+    service's to say (a 400 naming the field)."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def to_python(self, value):
+        ids = []
+        for raw in super().to_python(value):
+            if not str(raw).isdigit() or len(str(raw)) > 18:
+                raise ValidationError(_("Choose from the model's boxes."), code="invalid")
+            ids.append(int(raw))
+        return ids
+
+    def validate(self, value):
+        if self.required and not value:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    """A model version by the model's name (in the reader's language) and its version."""
+
+    def label_from_instance(self, obj):
+        return f"{obj.model.name} {obj.version}"
+
+
+class ScopePickerMixin:
+    """The scope as ticked boxes of the model's tree (parts, domains, items by name): a ticked
+    part or domain takes everything beneath it (templates/assessments/engagements/scope_picker.html,
+    static/portal/scope.js)."""
+
+    PICKER = ("scope_domains", "scope_items")
+
+    def add_picker(self):
+        self.fields["scope_domains"] = IdsField(label=_("Parts and domains"), required=False)
+        self.fields["scope_items"] = IdsField(label=_("Items"), required=False)
+
+    def plain_fields(self):
+        return [f for f in self.visible_fields() if f.name not in self.PICKER]
+
+    def chosen(self, name):
+        """Ids ticked now (bound) or initially: to tick the boxes again on a refused form."""
+        if self.is_bound:
+            return [int(v) for v in self.data.getlist(name) if str(v).isdigit()]
+        return list(self.initial.get(name, []))
+
+    def scope_errors(self):
+        return [e for name in self.PICKER for e in self.errors.get(name, [])]
+
+
+class EngagementForm(ScopePickerMixin, forms.Form):
     organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
-    model_version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+    model_version = VersionChoiceField(label=_("Model"), queryset=None)
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Engagement.Kind.choices, initial=Engagement.Kind.INITIAL
     )
@@ -39,28 +90,31 @@ class EngagementForm(forms.Form):
     target_level = forms.TypedChoiceField(
         label=_("Target level"), choices=LEVEL_CHOICES, coerce=int, initial=3
     )
-    scope = forms.CharField(
-        label=_("Scope"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_(
-            "Codes of parts, domains or items, separated by spaces or commas "
-            "(e.g. CD for the whole part, CD.CM for a domain, CD.CM.VC for one item)."
-        ),
-    )
     planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
     planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
 
     def __init__(self, *args, organizations, versions, **kwargs):
         super().__init__(*args, **kwargs)
+        versions = versions.select_related("model")
         self.fields["organization"].queryset = organizations
         self.fields["model_version"].queryset = versions
         # The levels the versions offered declare (the service checks the chosen one's).
         self.fields["target_level"].choices = declared_level_choices(versions)
+        self.add_picker()
 
-    def scope_codes(self):
-        raw = self.cleaned_data.get("scope", "").replace(",", " ")
-        return [code for code in raw.split() if code]
+
+class EngagementEditForm(ScopePickerMixin, forms.Form):
+    """What may change while the engagement is prepared: title, target, dates and scope."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    target_level = forms.TypedChoiceField(label=_("Target level"), choices=(), coerce=int)
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)
+
+    def __init__(self, *args, version, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target_level"].choices = declared_level_choices([version])
+        self.add_picker()
 
 
 class TransitionForm(forms.Form):
@@ -68,13 +122,35 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
 
 
-class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("Person"), queryset=None)
-    role = forms.ChoiceField(label=_("Engagement role"), choices=Assignment.Role.choices)
+class TeamRowForm(forms.Form):
+    """One row of the team form: a person and the role they take (an empty row is skipped)."""
+
+    user = forms.ModelChoiceField(label=_("Person"), queryset=None, required=False)
+    role = forms.ChoiceField(
+        label=_("Engagement role"),
+        choices=[("", "—"), *Assignment.Role.choices],
+        required=False,
+    )
 
     def __init__(self, *args, people, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people
+
+    def clean(self):
+        data = super().clean()
+        user, role = data.get("user"), data.get("role")
+        if user and not role:
+            self.add_error("role", _("Choose the role this person takes."))
+        if role and not user and "user" not in self.errors:
+            self.add_error("user", _("Choose the person who takes this role."))
+        return data
+
+    @property
+    def filled(self):
+        return bool(self.cleaned_data.get("user") and self.cleaned_data.get("role"))
+
+
+TeamFormSet = forms.formset_factory(TeamRowForm, extra=4, max_num=20, absolute_max=20)
 
 
 class ConflictForm(forms.Form):
@@ -431,3 +507,175 @@ class SelfAssessmentSheetForm(forms.Form):
         label=_("Filled-in self-assessment sheet (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+
+# --- Applications ------------------------------------------------------------------------------
+
+
+class ApplicationVersionForm(forms.Form):
+    """Step one of applying: the model version, whose form asks the questions."""
+
+    version = forms.ModelChoiceField(label=_("Model version"), queryset=None)
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].queryset = versions
+
+
+class ScopeChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.name}"
+
+
+def _question_field(question):
+    """A form field for one question of the model's registration form."""
+    from assessments import application_form as af
+
+    common = {
+        "label": af.label(question),
+        "required": False,  # the service says which required answers are missing, on submit
+        "help_text": af.help_text(question),
+    }
+    kind = question["type"]
+    if kind == "long_text":
+        return forms.CharField(
+            max_length=af.MAX_TEXT, widget=forms.Textarea(attrs={"rows": 3}), **common
+        )
+    if kind == "number":
+        return forms.DecimalField(min_value=0, max_digits=14, decimal_places=3, **common)
+    if kind == "choice":
+        return forms.ChoiceField(choices=[("", "—"), *af.choices(question)], **common)
+    if kind == "date":
+        return forms.DateField(widget=DateInput, **common)
+    return forms.CharField(max_length=300, **common)
+
+
+class ApplicationForm(forms.Form):
+    """The application for one model version: the organization (for the body's staff applying
+    on a client's behalf), target level, requested scope, projects, and a field per question
+    of the model's form (named `q_<key>`)."""
+
+    organization = forms.ModelChoiceField(label=_("Client organization"), queryset=None)
+    target_level = forms.TypedChoiceField(
+        label=_("Target level"), choices=(), coerce=int, initial=3
+    )
+    scope = ScopeChoiceField(
+        label=_("Scope requested"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The parts or domains to be assessed."),
+    )
+    projects = forms.CharField(
+        label=_("Projects or sites proposed"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One a line. The body samples among them for an organization-level assessment."
+        ),
+    )
+
+    def __init__(self, *args, version, organizations=None, **kwargs):
+        from assessments import application_form as af
+        from assessments.models import Domain
+
+        super().__init__(*args, **kwargs)
+        self.version = version
+        if organizations is None:
+            del self.fields["organization"]
+        else:
+            self.fields["organization"].queryset = organizations
+        self.fields["target_level"].choices = declared_level_choices([version])
+        self.fields["scope"].queryset = Domain.objects.filter(version=version, depth__lte=1)
+        self.question_keys = []
+        for question in af.questions(version):
+            name = f"q_{question['key']}"
+            self.fields[name] = _question_field(question)
+            if question.get("required"):
+                self.fields[name].widget.attrs["aria-required"] = "true"
+                self.fields[name].label = f"{self.fields[name].label} *"
+            self.question_keys.append(question["key"])
+
+    def general_fields(self):
+        return [
+            self[name]
+            for name in ("organization", "target_level", "scope", "projects")
+            if name in self.fields
+        ]
+
+    def question_fields(self):
+        return [self[f"q_{key}"] for key in self.question_keys]
+
+    def answers(self):
+        answers = {}
+        for key in self.question_keys:
+            value = self.cleaned_data.get(f"q_{key}")
+            if value is None or value == "":
+                continue
+            if hasattr(value, "as_tuple"):  # Decimal: a whole number stays whole
+                value = int(value) if value == value.to_integral_value() else float(value)
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            answers[key] = value
+        return answers
+
+    def project_names(self):
+        return [line.strip() for line in self.cleaned_data.get("projects", "").splitlines()]
+
+    def scope_codes(self):
+        return [domain.code for domain in self.cleaned_data.get("scope", ())]
+
+    def add_service_errors(self, error):
+        """Put a service's ValidationError on the field it names (answers.<key> on q_<key>)."""
+        for name, messages in error.message_dict.items():
+            field = name
+            if name.startswith("answers."):
+                field = f"q_{name.split('.', 1)[1]}"
+            if field not in self.fields:
+                field = None
+            for message in messages:
+                self.add_error(field, message)
+
+    @staticmethod
+    def initial_from(application):
+        initial = {
+            "organization": application.organization_id,
+            "target_level": application.target_level,
+            "scope": list(application.scope_domains.values_list("pk", flat=True)),
+            "projects": "\n".join(application.projects),
+        }
+        for key, value in application.answers.items():
+            initial[f"q_{key}"] = value
+        return initial
+
+
+class ApplicationReviewForm(forms.Form):
+    review_notes = forms.CharField(
+        label=_("Review notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    sampled_projects = forms.MultipleChoiceField(
+        label=_("Projects sampled"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Leave empty to assess every project proposed."),
+    )
+    estimated_days = forms.DecimalField(
+        label=_("Assessor-days"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("Leave empty to keep the formula's figure."),
+    )
+
+    def __init__(self, *args, application, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sampled_projects"].choices = [(p, p) for p in application.projects]
+
+
+class ApplicationDecisionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reasons"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    planned_start = forms.DateField(label=_("Planned start"), required=False, widget=DateInput)
+    planned_end = forms.DateField(label=_("Planned end"), required=False, widget=DateInput)

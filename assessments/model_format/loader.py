@@ -246,6 +246,9 @@ class ModelDocument:
     standard: StandardReference | None = None
     rating_scale: tuple[RatingValueDefinition, ...] = ()  # added to the default values
     aggregation: AggregationRule = AggregationRule()
+    # The optional registration form and assessor-days formula, as plain data in the file's
+    # shape with defaults filled in (read by assessments/application_form.py).
+    application: dict[str, Any] | None = field(default=None, hash=False)
     # What the author should look at but that does not refuse the file (gaps in levels).
     warnings: tuple[Problem, ...] = field(default=(), compare=False)
 
@@ -505,6 +508,8 @@ _TYPE_WORDS = {
     "integer": "a whole number",
     "object": "a mapping (key: value lines)",
     "array": "a list",
+    "number": "a number",
+    "boolean": "true or false",
 }
 _LIST_ENTRY_WORDS = {
     "domains": "domain",
@@ -515,6 +520,8 @@ _LIST_ENTRY_WORDS = {
     "layers": "layer name",
     "tags": "tag",
     "rating_scale": "rating value",
+    "questions": "question",
+    "choices": "choice",
 }
 _LOCALIZED_TITLES = (
     "Localized name",
@@ -963,6 +970,87 @@ def _build_domain(data: dict[str, Any], path: PathKey) -> DomainNode:
     )
 
 
+def _check_application(data: dict[str, Any], reading: _Reading) -> None:
+    """The application form: question keys unique, choices exactly for choice questions, and
+    the formula's factors naming choice questions and their values."""
+    application = data.get("application")
+    if not isinstance(application, dict):
+        return
+    choices_of: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    for question, path in _entries(application.get("questions"), ("application", "questions")):
+        key = question.get("key")
+        if isinstance(key, str):
+            if key in seen:
+                reading.report((*path, "key"), f"the question {key!r} is listed twice")
+            seen.add(key)
+        kind, choices = question.get("type"), question.get("choices")
+        if kind == "choice" and choices is None:
+            reading.report(path, "a choice question lists its choices", at_key=True)
+        elif kind != "choice" and choices is not None:
+            reading.report((*path, "choices"), "only a choice question has choices", at_key=True)
+        values: set[str] = set()
+        for choice, choice_path in _entries(choices, (*path, "choices")):
+            value = choice.get("value")
+            if isinstance(value, str) and value in values:
+                reading.report((*choice_path, "value"), f"the choice {value!r} is listed twice")
+            values.add(value)
+        if kind == "choice" and isinstance(key, str):
+            choices_of[key] = values
+    formula = application.get("assessor_days")
+    if not isinstance(formula, dict):
+        return
+    for factor, path in _entries(
+        formula.get("factors"), ("application", "assessor_days", "factors")
+    ):
+        name = factor.get("question")
+        if name not in choices_of:
+            reading.report((*path, "question"), f"{name!r} is not a choice question of the form")
+            continue
+        values = factor.get("values")
+        for value in values if isinstance(values, dict) else ():
+            if value not in choices_of[name]:
+                reading.report(
+                    (*path, "values", value), f"{value!r} is not a choice of {name!r}", at_key=True
+                )
+
+
+def _application(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The form with its defaults filled in (required: false; no factors), so that the stored
+    form and the exported file say the same thing."""
+    if data is None:
+        return None
+    questions = []
+    for question in data["questions"]:
+        entry: dict[str, Any] = {
+            "key": question["key"],
+            "label": dict(question["label"]),
+            "type": question["type"],
+            "required": bool(question.get("required", False)),
+        }
+        if "help" in question:
+            entry["help"] = dict(question["help"])
+        if "choices" in question:
+            entry["choices"] = [
+                {"value": c["value"], "label": dict(c["label"])} for c in question["choices"]
+            ]
+        questions.append(entry)
+    application: dict[str, Any] = {"questions": questions}
+    formula = data.get("assessor_days")
+    if formula is not None:
+        application["assessor_days"] = {
+            "base": formula["base"],
+            "per_item": formula.get("per_item", 0),
+            "per_project": formula.get("per_project", 0),
+            "minimum": formula.get("minimum", 0),
+            "factors": [
+                {"question": f["question"], "values": dict(f["values"])}
+                for f in formula.get("factors", ())
+            ],
+        }
+    return application
+
+
 def load_model(source: str | bytes) -> ModelDocument:
     """Read a model file; raise ModelFormatError listing every problem if it is not acceptable.
 
@@ -983,6 +1071,7 @@ def load_model(source: str | bytes) -> ModelDocument:
     _schema_problems(data, reading, version)
     _check_levels(data, reading, version)
     _check_tree(data, reading, version)
+    _check_application(data, reading)
     if reading.problems:
         raise ModelFormatError(reading.problems)
     if version == 2:
@@ -1001,6 +1090,7 @@ def load_model(source: str | bytes) -> ModelDocument:
         ),
         description=_text(data.get("description")),
         notice=_text(data.get("notice")),
+        application=_application(data.get("application")),
     )
 
 
@@ -1040,6 +1130,7 @@ def _build_document_2(data: dict[str, Any], warnings: tuple[Problem, ...]) -> Mo
         aggregation=AggregationRule(
             aggregation.get("rule", "minimum"), aggregation.get("tolerance", 0)
         ),
+        application=_application(data.get("application")),
         warnings=warnings,
     )
 
@@ -1151,6 +1242,8 @@ def dump_model(doc: ModelDocument) -> str:
             data["aggregation"] = {"rule": doc.aggregation.rule}
             if doc.aggregation.rule == "minimum_with_tolerance":
                 data["aggregation"]["tolerance"] = doc.aggregation.tolerance
+    if doc.application is not None:
+        data["application"] = doc.application
     data["domains"] = [_domain_data(domain, doc.format) for domain in doc.domains]
     return yaml.dump(
         data,

@@ -1,14 +1,16 @@
 """The rating grid of an engagement: a row per in-scope leaf with its level cells, in a constant
 number of queries whatever the number of leaves (the model tree, the scope, the ratings and the
-findings with their nonconformities: eight queries)."""
+findings with their nonconformities, the evidence links and the client's self-ratings:
+twelve queries)."""
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.db.models import Exists, OuterRef
 
-from assessments.models import Finding, Nonconformity, RequirementRating
+from assessments.models import Finding, Nonconformity, RequirementRating, SelfRating
 from assessments.selectors.library import version_tree
+from assessments.selectors.work import evidence_links
 from assessments.services.ratings import row_state
 
 FILTERS = ("unrated", "mine", "nonconformity", "below_target")
@@ -28,6 +30,7 @@ class GridCell:
     description: str = ""
     requirements: list = field(default_factory=list)  # [(RequirementNode, rating value or None)]
     evidence: list = field(default_factory=list)  # ExpectedEvidence rows
+    files: list = field(default_factory=list)  # Evidence linked to the cell's requirements
     rating: str | None = None
     note: str = ""
     version: int = 0
@@ -49,6 +52,8 @@ class GridRow:
     nonconformity: bool = False
     mine: bool = False
     unrated: bool = False
+    files: list = field(default_factory=list)  # Evidence linked to the leaf or its requirements
+    self_level: int | None = None  # the client's own view (SelfRating)
 
 
 @dataclass
@@ -99,6 +104,8 @@ def rating_grid(engagement, *, membership, domain_code=None, filters=()) -> Grid
         if has
     }
     levels = list(range(1, version.top_level + 1))
+    links = evidence_links(engagement)
+    own = dict(SelfRating.objects.filter(engagement=engagement).values_list("item_id", "level"))
 
     domains, rows, page = [], [], None
     for domain in tree.all_domains():
@@ -118,6 +125,11 @@ def rating_grid(engagement, *, membership, domain_code=None, filters=()) -> Grid
                     rows.append(GridRow("group", depth, node.code, node.row.name))
                 continue
             row = _leaf_row(engagement, version, node, depth, domain.code, ratings, with_nc)
+            row.files = links.for_leaf(node.pk, [r.pk for r in node.requirements])
+            row.self_level = own.get(node.pk)
+            for cell in row.cells:
+                if cell is not None:
+                    cell.files = links.for_requirements([r.pk for r, _rated in cell.requirements])
             row.mine = any(
                 r.pk in ratings and ratings[r.pk].rated_by_id == membership.user_id
                 for r in node.requirements

@@ -259,3 +259,57 @@ def finding_list_rows(findings: list[dict]) -> list[dict]:
     for finding_id, evidence_id in links:
         by_id[finding_id]["evidence"].append(evidence_id)
     return list(by_id.values())
+
+
+@dataclass
+class EvidenceLinks:
+    """The engagement's current files (no superseded version) by what they are linked to."""
+
+    by_item: dict  # item id -> [Evidence]
+    by_requirement: dict  # requirement id -> [Evidence]
+
+    def for_leaf(self, item_id, requirement_ids):
+        """Files linked to the leaf or to any of its requirements, each once, newest first."""
+        seen, files = set(), []
+        for evidence in [
+            *self.by_item.get(item_id, []),
+            *(e for pk in requirement_ids for e in self.by_requirement.get(pk, [])),
+        ]:
+            if evidence.pk not in seen:
+                seen.add(evidence.pk)
+                files.append(evidence)
+        return sorted(files, key=lambda e: (e.uploaded_at, e.pk), reverse=True)
+
+    def for_requirements(self, requirement_ids):
+        seen, files = set(), []
+        for pk in requirement_ids:
+            for evidence in self.by_requirement.get(pk, []):
+                if evidence.pk not in seen:
+                    seen.add(evidence.pk)
+                    files.append(evidence)
+        return files
+
+
+def evidence_links(engagement, *, item_ids=None) -> EvidenceLinks:
+    """Which current file of the engagement supports which item and requirement (three queries
+    whatever the number of files and links), for the rating rows of the grid and the finding
+    page: a row shows only the evidence linked to its leaf or its requirements."""
+    files = {
+        e.pk: e
+        for e in Evidence.objects.filter(engagement=engagement, superseded_by__isnull=True).only(
+            "pk", "original_name", "status", "uploaded_at", "engagement_id"
+        )
+    }
+    item_links = Evidence.items.through.objects.filter(evidence_id__in=list(files))
+    requirement_links = Evidence.requirements.through.objects.filter(evidence_id__in=list(files))
+    if item_ids is not None:
+        item_links = item_links.filter(capabilityitem_id__in=list(item_ids))
+        requirement_links = requirement_links.filter(levelrequirement__item_id__in=list(item_ids))
+    by_item, by_requirement = {}, {}
+    for item_id, evidence_id in item_links.values_list("capabilityitem_id", "evidence_id"):
+        by_item.setdefault(item_id, []).append(files[evidence_id])
+    for requirement_id, evidence_id in requirement_links.values_list(
+        "levelrequirement_id", "evidence_id"
+    ):
+        by_requirement.setdefault(requirement_id, []).append(files[evidence_id])
+    return EvidenceLinks(by_item, by_requirement)

@@ -147,9 +147,32 @@ def create_engagement(
 
 
 @transaction.atomic
-def update_engagement(*, engagement, by, **fields):
-    """Change title, target level or planned dates while the engagement is being prepared."""
+def update_engagement(
+    *, engagement, by, scope_codes=None, scope_domain_ids=None, scope_item_ids=None, **fields
+):
+    """Change title, target level, planned dates or the scope while the engagement is being
+    prepared (draft or planning: nothing is rated yet). The scope, when given (codes, or ids of
+    the scope picker's boxes), replaces the old one whole; the change is audited."""
     policy.require(by, Action.EDIT, engagement)
+    if scope_codes is not None or scope_domain_ids is not None or scope_item_ids is not None:
+        version = engagement.model_version
+        domain_ids, item_ids = _resolve_codes(version, scope_codes or ())
+        items = _items_in_scope(
+            version,
+            [*(scope_domain_ids or ()), *domain_ids],
+            [*(scope_item_ids or ()), *item_ids],
+        )
+        before = set(engagement.scope_items.values_list("pk", flat=True))
+        if items != before:
+            engagement.scope_items.set(items)
+            audit.record(
+                verb="engagement.scope_changed",
+                obj=engagement,
+                actor=by,
+                tenant=engagement.tenant,
+                engagement=engagement,
+                changes={"items": [str(len(before)), str(len(items))]},
+            )
     values = {
         k: v
         for k, v in fields.items()
@@ -299,6 +322,50 @@ def assign(*, engagement, user, role, by):
         changes={"user": [None, user.email], "role": [None, role]},
     )
     return assignment
+
+
+class TeamRefused(ValidationError):
+    """Some rows of a team could not be assigned; `rows` holds, per row in the order given, the
+    refusals by field ({} for a row that was fine). Nothing was written."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        super().__init__(
+            {
+                "team": [
+                    _("Row %(row)s: %(reason)s") % {"row": index + 1, "reason": message}
+                    for index, errors in enumerate(rows)
+                    for messages in errors.values()
+                    for message in messages
+                ]
+            }
+        )
+
+
+@transaction.atomic
+def assign_team(*, engagement, rows, by):
+    """Put several people on the engagement at once, each with an engagement role: every row
+    passes the checks of `assign` (staff, conflicts of interest, authorisation, impartiality,
+    one lead), rows included against each other, or nothing is written (one transaction) and
+    `TeamRefused` says what refused each row."""
+    policy.require(by, Action.ASSIGN, engagement)
+    rows = list(rows)
+    if not rows:
+        raise ValidationError({"team": _("Add at least one person with a role.")})
+    refusals, assignments = [], []
+    for user, role in rows:
+        try:
+            with transaction.atomic():  # a refused row leaves nothing behind, not even its audit
+                assignments.append(assign(engagement=engagement, user=user, role=role, by=by))
+        except ValidationError as error:
+            refusals.append(
+                error.message_dict if hasattr(error, "error_dict") else {"user": error.messages}
+            )
+        else:
+            refusals.append({})
+    if any(refusals):
+        raise TeamRefused(refusals)
+    return assignments
 
 
 @transaction.atomic

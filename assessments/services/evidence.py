@@ -1,7 +1,5 @@
 """Evidence: uploads by the client (or the team), new versions, judgement, checked downloads."""
 
-import hashlib
-
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
@@ -12,10 +10,7 @@ from assessments import notifications, policy, uploads
 from assessments.models import CapabilityItem, Evidence, LevelRequirement
 from assessments.policy import Action
 from portal import audit
-
-
-class TamperedFile(Exception):
-    """The stored file no longer matches the SHA-256 recorded at upload."""
+from portal.storage import TamperedFile, open_verified  # noqa: F401 - TamperedFile is part of this API
 
 
 def _items(engagement, item_ids):
@@ -279,16 +274,11 @@ def judge_many(*, engagement, by, evidence_ids, accept, note=""):
 def open_for_download(*, evidence, by):
     """The stored file, after checking the reader's rights and that its SHA-256 still matches.
 
-    Reads the file twice (check, then send) so that a tampered file is never sent.
+    One open: the handle that was hashed is the one sent (portal/storage.py), so a tampered or
+    missing file is refused (TamperedFile) and never sent.
     """
     policy.require(by, Action.VIEW_EVIDENCE, evidence)
-    digest = hashlib.sha256()
-    with evidence.file.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
-            digest.update(chunk)
-    if digest.hexdigest() != evidence.sha256:
-        raise TamperedFile(_("The stored file no longer matches its recorded SHA-256."))
-    return evidence.file.open("rb")
+    return open_verified(evidence.file, evidence.sha256)
 
 
 def scope_items(engagement):

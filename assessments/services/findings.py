@@ -71,8 +71,9 @@ def record_finding(*, engagement, item, by, ratings, narrative="", evidence_ids=
     RequirementRating.objects.bulk_update(
         [u[0] for u in to_update], ["rating", "note", "rated_by", "rated_at", "version"]
     )
-    for rating in to_create:
-        audit.record(
+    # One INSERT for the entries of every rating (audit.record_many), not one each.
+    entries = [
+        audit.entry(
             verb="rating.recorded",
             obj=rating,
             actor=by,
@@ -82,8 +83,10 @@ def record_finding(*, engagement, item, by, ratings, narrative="", evidence_ids=
             changes={"rating": [None, rating.rating]},
             data={"requirement": requirements[rating.requirement_id].code},
         )
-    for current, old, value, _note in to_update:
-        audit.record(
+        for rating in to_create
+    ]
+    entries += [
+        audit.entry(
             verb="rating.changed",
             obj=current,
             actor=by,
@@ -92,6 +95,9 @@ def record_finding(*, engagement, item, by, ratings, narrative="", evidence_ids=
             changes={"rating": [old, value]},
             data={"requirement": requirements[current.requirement_id].code},
         )
+        for current, old, value, _note in to_update
+    ]
+    audit.record_many(entries)
 
     rated = set(existing) | {r.requirement_id for r in to_create}
     status = Finding.Status.FINAL if final else Finding.Status.DRAFT

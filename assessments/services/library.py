@@ -131,6 +131,7 @@ def import_model_document(*, document: ModelDocument, tenant=None, by=None) -> M
         aggregation_tolerance=document.aggregation.tolerance,
         standard_identifier=document.standard.identifier if document.standard else "",
         standard_status=document.standard.status if document.standard else "",
+        application=document.application,
     )
     _insert_tree(version, document)
     if tenant is not None:
@@ -400,6 +401,7 @@ def version_document(version) -> ModelDocument:
             for v in version.rating_scale
         ),
         aggregation=AggregationRule(version.aggregation_rule, version.aggregation_tolerance),
+        application=version.application,
     )
 
 

@@ -1,7 +1,9 @@
 """Web routes of assessments, one module per subject, all under /t/<tenant>/."""
 
-from assessments.urls import engagements, library, work
+from assessments.urls import applications, engagements, library, work
 
 app_name = "assessments"
 
-urlpatterns = library.urlpatterns + engagements.urlpatterns + work.urlpatterns
+urlpatterns = (
+    library.urlpatterns + engagements.urlpatterns + applications.urlpatterns + work.urlpatterns
+)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("engagements/", views.engagement_list, name="engagement_list"),
     path("engagements/new/", views.engagement_create, name="engagement_create"),
     path(E, views.engagement_detail, name="engagement_detail"),
+    path(E + "edit/", views.engagement_edit, name="engagement_edit"),
     path(E + "transition/", views.engagement_transition, name="engagement_transition"),
     path(E + "team/", views.engagement_team, name="engagement_team"),
     path(

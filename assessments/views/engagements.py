@@ -6,14 +6,20 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from assessments import policy, workflow
-from assessments.forms.engagements import AssignForm, ConflictForm, EngagementForm
+from assessments.forms.engagements import (
+    ConflictForm,
+    EngagementEditForm,
+    EngagementForm,
+    TeamFormSet,
+)
 from assessments.models import Assignment, Engagement
 from assessments.policy import Action
 from assessments.selectors import engagements as selectors
-from assessments.selectors.library import published_versions_for_engagements
+from assessments.selectors.library import published_versions_for_engagements, scope_trees
 from assessments.selectors.work import engagement_sections
 from assessments.services import engagements as services
 from portal import trail
@@ -43,12 +49,21 @@ def engagement_list(request):
     )
 
 
+def _picker_context(form, versions):
+    return scope_trees(
+        versions,
+        chosen_domains=form.chosen("scope_domains"),
+        chosen_items=form.chosen("scope_items"),
+    )
+
+
 def engagement_create(request):
     policy.require_may_create_engagement(request.membership)
+    versions = published_versions_for_engagements(request.membership).select_related("model")
     form = EngagementForm(
         submitted(request),
         organizations=organizations_visible_to(request.membership).filter(is_active=True),
-        versions=published_versions_for_engagements(request.membership),
+        versions=versions,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -60,7 +75,8 @@ def engagement_create(request):
                 model_version=data["model_version"],
                 title=data["title"],
                 target_level=data["target_level"],
-                scope_codes=form.scope_codes(),
+                scope_domain_ids=data["scope_domains"],
+                scope_item_ids=data["scope_items"],
                 planned_start=data["planned_start"],
                 planned_end=data["planned_end"],
                 kind=data["kind"],
@@ -70,7 +86,61 @@ def engagement_create(request):
         else:
             messages.success(request, _("Engagement %(ref)s created.") % {"ref": engagement})
             return redirect("assessments:engagement_detail", request.tenant.slug, engagement.pk)
-    return render(request, "assessments/engagements/form.html", {"form": form})
+    return render(
+        request,
+        "assessments/engagements/form.html",
+        {"form": form, "trees": _picker_context(form, versions), "editing": False},
+    )
+
+
+def engagement_edit(request, engagement_id):
+    engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
+    verdict = policy.can(request.membership, Action.EDIT, engagement)
+    if not verdict and not verdict.by_state:
+        raise PermissionDenied(verdict.reason)
+    if not verdict:  # the phase refuses: say why on the engagement's page
+        messages.error(request, verdict.reason)
+        return redirect("assessments:engagement_detail", request.tenant.slug, engagement.pk)
+    version = engagement.model_version
+    form = EngagementEditForm(
+        submitted(request),
+        version=version,
+        initial={
+            "title": engagement.title,
+            "target_level": engagement.target_level,
+            "planned_start": engagement.planned_start,
+            "planned_end": engagement.planned_end,
+            "scope_items": list(engagement.scope_items.values_list("pk", flat=True)),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_engagement(
+                engagement=engagement,
+                by=request.membership,
+                title=data["title"],
+                target_level=data["target_level"],
+                planned_start=data["planned_start"],
+                planned_end=data["planned_end"],
+                scope_domain_ids=data["scope_domains"],
+                scope_item_ids=data["scope_items"],
+            )
+        except (ValidationError, DomainError) as error:
+            form.add_error(None, error if isinstance(error, ValidationError) else error.message)
+        else:
+            messages.success(request, _("Engagement %(ref)s changed.") % {"ref": engagement})
+            return redirect("assessments:engagement_detail", request.tenant.slug, engagement.pk)
+    return render(
+        request,
+        "assessments/engagements/form.html",
+        {
+            "form": form,
+            "trees": _picker_context(form, [version]),
+            "editing": True,
+            "engagement": engagement,
+        },
+    )
 
 
 def engagement_detail(request, engagement_id):
@@ -126,24 +196,38 @@ def engagement_transition(request, engagement_id):
 
 
 def engagement_team(request, engagement_id):
+    """The team, and (for the body's administrators) a form that assigns several people with
+    their roles at once: every row passes or nothing is saved, each refusal shown on its row."""
     engagement = selectors.visible_engagement_or_404(request.membership, engagement_id)
     policy.require(request.membership, Action.VIEW_TEAM, engagement)
     may_assign = policy.can(request.membership, Action.ASSIGN, engagement)
-    form = AssignForm(submitted(request), people=selectors.assignable_people(request.tenant))
+    people = selectors.assignable_people(request.tenant)
+    formset = TeamFormSet(submitted(request), prefix="team", form_kwargs={"people": people})
     if request.method == "POST":
         policy.require(request.membership, Action.ASSIGN, engagement)
-        if form.is_valid():
+        if formset.is_valid():
+            filled = [form for form in formset if form.filled]
             try:
-                services.assign(
+                services.assign_team(
                     engagement=engagement,
-                    user=form.cleaned_data["user"],
-                    role=form.cleaned_data["role"],
+                    rows=[(f.cleaned_data["user"], f.cleaned_data["role"]) for f in filled],
                     by=request.membership,
                 )
+            except services.TeamRefused as refused:
+                for form, errors in zip(filled, refused.rows, strict=True):
+                    for field, texts in errors.items():
+                        for text in texts:
+                            form.add_error(field if field in form.fields else None, text)
+                messages.error(request, _("Nobody was assigned: see the rows marked below."))
             except (ValidationError, DomainError) as error:
-                form.add_error(None, getattr(error, "message", None) or error)
+                messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
             else:
-                messages.success(request, _("Assigned."))
+                count = len(filled)
+                messages.success(
+                    request,
+                    ngettext("%(count)s person assigned.", "%(count)s people assigned.", count)
+                    % {"count": count},
+                )
                 return redirect("assessments:engagement_team", request.tenant.slug, engagement.pk)
     return render(
         request,
@@ -151,7 +235,7 @@ def engagement_team(request, engagement_id):
         {
             "engagement": engagement,
             "team": selectors.team(engagement),
-            "form": form,
+            "formset": formset,
             "is_admin": bool(may_assign),
         },
     )

@@ -23,10 +23,10 @@ from assessments.forms.engagements import (
     NonconformityForm,
     ReviewForm,
 )
-from assessments.models import Evidence, LevelRequirement, Nonconformity, Review
+from assessments.models import Evidence, LevelRequirement, Nonconformity, Review, SelfRating
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
-from assessments.selectors.work import engagement_score, finding_detail
+from assessments.selectors.work import engagement_score, evidence_links, finding_detail
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from portal.errors import DomainError
@@ -285,7 +285,17 @@ def finding_edit(request, engagement_id, item_id):
     current = (
         {r.requirement_id: (r.rating, r.note) for r in finding.ratings.all()} if (finding) else {}
     )
-    evidence = Evidence.objects.filter(engagement=engagement)
+    # Only the files linked to this leaf or its requirements (and those the finding already
+    # refers to): the row shows the evidence that bears on it, not the engagement's every file.
+    links = evidence_links(engagement, item_ids=[item.pk])
+    linked = links.for_leaf(item.pk, [r.pk for r in requirements])
+    referred = [e.pk for e in finding.evidence.all()] if finding else []
+    evidence = Evidence.objects.filter(
+        engagement=engagement, pk__in=[e.pk for e in linked] + referred
+    ).order_by("-uploaded_at", "-pk")
+    own_view = None
+    if policy.can(request.membership, Action.VIEW_SELF_ASSESSMENT, engagement, tokens=tokens):
+        own_view = SelfRating.objects.filter(engagement=engagement, item=item).first()
     initial = {}
     if finding:
         initial = {
@@ -331,6 +341,11 @@ def finding_edit(request, engagement_id, item_id):
             "level": score.result.items[item.code].level,
             "gap": score.result.items[item.code].gap,
             "level_names": engagement.model_version.level_names(),
+            "files_by_requirement": {
+                r.pk: links.by_requirement.get(r.pk, []) for r in requirements
+            },
+            "item_files": links.by_item.get(item.pk, []),
+            "own_view": own_view,
         },
     )
 

@@ -4,7 +4,10 @@
   read the engagement (API);
 - clients upload small evidence files to an engagement open for evidence (API, multipart) and
   list their evidence;
-- the public verifies certificates by number (web page and API), the most frequent action.
+- the public verifies certificates by number (web page and API), the most frequent action;
+- visitors search the public directory of certified organizations, once it exists: the plan
+  names its search page (`directory`, benchmarks/load/plan.py) only when that path resolves,
+  and until then `DirectoryVisitor` is left out of the mix.
 
 Each simulated person comes from an address of its own (`X-Forwarded-For`, the stack started
 with TRUSTED_PROXY_COUNT=1 as behind one load balancer), so per-address limits apply per person.
@@ -13,13 +16,32 @@ with TRUSTED_PROXY_COUNT=1 as behind one load balancer), so per-address limits a
 import json
 import os
 import random
+import time
 import uuid
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 PLAN = json.loads(os.environ["ASSAY_LOAD_PLAN"])
 API = f"/api/v1/t/{PLAN['tenant']}"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+FAILURES = os.environ.get("ASSAY_LOAD_FAILURES")  # the fault phase's record of failed requests
+
+
+@events.request.add_listener
+def record_failure(name, response_time, response=None, exception=None, **kwargs):
+    """One JSON line per failed request, with when it started and ended (faults.py)."""
+    if exception is None or not FAILURES:
+        return
+    ended = time.time()
+    record = {
+        "started": ended - response_time / 1000,
+        "ended": ended,
+        "name": name,
+        "status": getattr(response, "status_code", 0) or 0,
+        "error": str(exception)[:200],
+    }
+    with open(FAILURES, "a") as handle:
+        handle.write(json.dumps(record) + "\n")
 
 
 class Person(HttpUser):
@@ -98,3 +120,15 @@ class Public(Person):
     def verify_api(self):
         number = random.choice(PLAN["certificates"])
         self.client.get(f"/api/v1/verify/{number}/", name="public: verify API")
+
+
+class DirectoryVisitor(Person):
+    """The public directory's search (being built apart): in the mix once the plan finds it."""
+
+    abstract = not PLAN.get("directory")
+    weight = 2
+
+    @task
+    def search(self):
+        term = random.choice(PLAN.get("directory_terms") or ["a"])
+        self.client.get(PLAN["directory"], params={"q": term}, name="public: directory search")

@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 django.setup()
 
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.urls import Resolver404, resolve  # noqa: E402
 from django_scopes import scope, scopes_disabled  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
@@ -25,10 +27,14 @@ from assessments.models import (  # noqa: E402
     ModelVersion,
 )
 from assessments.services import engagements, evidence, findings  # noqa: E402
+from certificates.demo import grant_engagement  # noqa: E402
 from certificates.models import Certificate  # noqa: E402
 from tenants.models import Membership, Organization, Tenant  # noqa: E402
 
 TITLE = "Load test: assessment in progress"
+GRANTED_TITLE = "Load test: granted, to certify during the faults"
+# Granted engagements not yet certified, for the fault phase to issue (benchmarks/load/faults.py).
+TO_CERTIFY = int(os.environ.get("LOAD_TO_CERTIFY", "12"))
 TEAM = [
     ("lead-assessor", Assignment.Role.LEAD_ASSESSOR),
     ("assessor", Assignment.Role.ASSESSOR),
@@ -38,11 +44,26 @@ TEAM = [
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
+def directory_search_path():
+    """The public directory's search page, once it exists (it is being built apart): the path in
+    LOAD_DIRECTORY_PATH, default /directory/, if the URLconf resolves it; else None, and the
+    load has no directory search (benchmarks/load/locustfile.py, DirectoryVisitor)."""
+    path = os.environ.get("LOAD_DIRECTORY_PATH", "/directory/")
+    try:
+        resolve(path)
+    except Resolver404:
+        return None
+    return path
+
+
 def main():
     with scopes_disabled():
         tenant = Tenant.objects.get(slug="demo")
         people = demo_people(tenant)
         version = ModelVersion.objects.filter(model__code="devops-cd", tenant=None).first()
+        granted_version = ModelVersion.objects.filter(  # the demo's certified scope, CD.CM
+            model__code="devops-cd", version="2026.1", tenant=None
+        ).first()
         organization = Organization.objects.filter(tenant=tenant).order_by("pk").first()
         client = Membership.objects.filter(tenant=tenant, user__email="contributor@demo.test")
         client = client.select_related("user").get()
@@ -107,6 +128,29 @@ def main():
             }
             for item in rating.scope_items.all()[:20]
         ]
+        # Granted engagements without a certificate: what the fault phase issues (a run uses
+        # them up; the next run grants new ones).
+        to_certify = list(
+            Engagement.objects.filter(
+                tenant=tenant, title=GRANTED_TITLE, decision__outcome="granted"
+            )
+            .exclude(certificates__isnull=False)
+            .values_list("pk", flat=True)
+        )
+        certified_org = Organization.objects.filter(tenant=tenant).order_by("pk").last()
+        while len(to_certify) < TO_CERTIFY:
+            with transaction.atomic():
+                engagement = grant_engagement(
+                    tenant=tenant,
+                    people=people,
+                    organization=certified_org,
+                    client=Membership.objects.filter(
+                        tenant=tenant, organization=certified_org
+                    ).first(),
+                    version=granted_version,
+                    title=GRANTED_TITLE,
+                )
+            to_certify.append(engagement.pk)
         numbers = list(
             Certificate.objects.filter(tenant=tenant).values_list("number", flat=True)[:20]
         )
@@ -118,6 +162,10 @@ def main():
         "certificates": numbers,
         "assessor_token": AuthToken.objects.create(people["lead-assessor"].user)[1],
         "client_token": AuthToken.objects.create(client.user)[1],
+        "to_certify": to_certify[:TO_CERTIFY],
+        "officer_token": AuthToken.objects.create(people["officer"].user)[1],
+        "directory": directory_search_path(),
+        "directory_terms": [organization.legal_name.split()[0], "Ltd", "科技"],
     }
     print(json.dumps(plan))
 

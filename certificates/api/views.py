@@ -1,6 +1,5 @@
 """API of certificates and reports, and the public verification API."""
 
-import hashlib
 import json
 
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from certificates.services import programme
 from portal.addresses import ClientAddressRateThrottle
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
+from portal.storage import TamperedFile, open_verified
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -129,11 +129,12 @@ with scopes_disabled():
 def _pdf(row, filename):
     if not row.pdf:
         raise Conflict("The PDF is not ready yet.")
-    with row.pdf.open("rb") as handle:
-        if hashlib.sha256(handle.read()).hexdigest() != row.sha256:
-            raise Conflict("The stored PDF no longer matches its recorded SHA-256.")
+    try:
+        handle = open_verified(row.pdf, row.sha256)
+    except TamperedFile as error:
+        raise Conflict(str(error)) from error
     return FileResponse(
-        row.pdf.open("rb"), as_attachment=True, filename=filename, content_type="application/pdf"
+        handle, as_attachment=True, filename=filename, content_type="application/pdf"
     )
 
 
