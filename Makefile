@@ -57,7 +57,10 @@ test: deps system-deps lint test-only
 test-only: deps
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
+# The directory and programme figures (benchmarks/directory_figures.py) run on PostgreSQL: the
+# throwaway cluster of scripts/postgres.sh, as CI's PostgreSQL run uses; without it they are skipped.
 bench: deps system-deps
+	-WITH_POSTGRES=1 scripts/system-deps.sh && scripts/postgres.sh start
 	$(BIN)/python -m benchmarks
 
 messages: deps

@@ -12,6 +12,27 @@ class CertificatesConfig(AppConfig):
         from portal import dashboard
 
         dashboard.register(what_needs_me)
+        from django.db.models.signals import post_save
+
+        from certificates.models import Certificate
+        from tenants.models import Organization, Tenant
+
+        for model in (Certificate, Organization, Tenant):
+            post_save.connect(
+                directory_changed, sender=model, dispatch_uid=f"directory.{model.__name__}"
+            )
+
+
+def directory_changed(sender, **kwargs):
+    """A saved certificate, organization or body may change what the public directory lists:
+    its cached answers are dropped now and again once the change is committed (a search between
+    the two may have cached what was still committed then; certificates/directory.py)."""
+    from django.db import transaction
+
+    from certificates import directory
+
+    directory.forget()
+    transaction.on_commit(directory.forget)
 
 
 def what_needs_me(request):

@@ -1,5 +1,7 @@
 """Certificates and assessment reports: rows first, PDFs rendered and signed by workers."""
 
+import re
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -15,6 +17,20 @@ def pdf_upload_to(instance, filename):
     """Generated names only: kind/tenant/random.pdf."""
     kind = instance._meta.model_name
     return f"{kind}/{instance.tenant_id}/{uuid.uuid4().hex}.pdf"
+
+
+def fold(text):
+    """Text as the directory compares it: NFKC (full-width ＡＣＭＥ is ACME, ﬁ is fi), case
+    folded (both ways, so ß matches ss), whitespace collapsed to one space."""
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text or "").casefold())
+    return re.sub(r"\s+", " ", folded).strip()
+
+
+def scope_key(scope):
+    """The codes of a scope as one string, "|A|B|", so a part is found by `contains` on any
+    database."""
+    codes = [str(row.get("code", "")) for row in scope or ()]
+    return "|" + "|".join(codes) + "|" if codes else ""
 
 
 class Certificate(TenantOwned):
@@ -62,6 +78,11 @@ class Certificate(TenantOwned):
         _("status"), max_length=12, choices=Status.choices, default=Status.ISSUING, db_index=True
     )
     status_reason = models.TextField(blank=True)
+    # The public directory's search key (the organization's names and the number, folded) and
+    # the scope's codes, kept by save(); a PostgreSQL trigram index serves partial names
+    # (certificates/migrations/0006_directory_search.py).
+    search_key = models.TextField(blank=True, editable=False)
+    scope_codes = models.CharField(max_length=500, blank=True, editable=False)
     # A suspension ends by this date: reinstated once the corrective action is verified, else
     # withdrawn by the daily task (docs/architecture.md, "The certification cycle").
     suspended_until = models.DateField(_("suspended until"), null=True, blank=True)
@@ -103,6 +124,19 @@ class Certificate(TenantOwned):
 
     def __str__(self):
         return self.number
+
+    def directory_keys(self):
+        self.search_key = fold(
+            " ".join(filter(None, (self.organization_name, self.organization_name_en, self.number)))
+        )
+        self.scope_codes = scope_key(self.scope)[:500]
+
+    def save(self, *args, **kwargs):
+        self.directory_keys()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_key", "scope_codes"}
+        super().save(*args, **kwargs)
 
 
 class ProgrammeVisit(TenantOwned):
@@ -160,6 +194,17 @@ class ProgrammeVisit(TenantOwned):
         indexes = [
             models.Index(fields=["status", "opens_on"]),
             models.Index(fields=["status", "due_on"]),
+            # The daily task takes its batches in primary-key order: without these, each batch
+            # read the rows earlier batches had already opened or flagged before reaching the
+            # next ones (quadratic in the number of batches; `programme_sweep_s_100000`).
+            models.Index(
+                fields=["id"], condition=models.Q(status="planned"), name="visit_planned_by_id"
+            ),
+            models.Index(
+                fields=["id"],
+                condition=models.Q(status__in=["planned", "open"], overdue_since__isnull=True),
+                name="visit_unflagged_by_id",
+            ),
         ]
 
     def __str__(self):

@@ -392,6 +392,10 @@ CERTIFICATE_TRUST_ROOTS = env_list("CERTIFICATE_TRUST_ROOTS") or (
     [str(DEV_CA_DIR / "dev-ca.pem")] if DEBUG else []
 )
 VERIFY_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The public directory (certificates/directory.py): how long a search's answer is kept (a
+# status changed by a bulk update shows within it), and the most rows one CSV export holds.
+DIRECTORY_CACHE_SECONDS = int(os.environ.get("DIRECTORY_CACHE_SECONDS", "60"))
+DIRECTORY_EXPORT_MAX_ROWS = int(os.environ.get("DIRECTORY_EXPORT_MAX_ROWS", "10000"))
 # Long-term signatures (issue 12: PAdES B-LTA). The RFC 3161 timestamp authority a body's
 # signatures are timestamped by when its own `tsa_url` is empty (in development the one
 # `manage.py run_dev_tsa` serves; empty: no timestamp, signatures are PAdES B-B), and the CRL
@@ -431,7 +435,10 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_VERSIONING_CLASS": None,
-    "DEFAULT_THROTTLE_RATES": {"public": os.environ.get("PUBLIC_THROTTLE_RATE", "60/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "public": os.environ.get("PUBLIC_THROTTLE_RATE", "60/min"),
+        "directory": os.environ.get("DIRECTORY_THROTTLE_RATE", "60/min"),
+    },
     # Any throttle not keyed on portal.addresses.client_ip still reads no forged header.
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }

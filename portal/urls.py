@@ -29,6 +29,7 @@ api_v1 = [
     path("t/<slug:tenant>/", include("certificates.api.urls")),
     path("verify/", include("certificates.api.public_urls")),
     path("complaints/", include("certificates.api.complaint_urls")),
+    path("directory/", include("certificates.api.directory_urls")),
 ]
 
 urlpatterns = [
@@ -53,6 +54,7 @@ urlpatterns = [
     path("t/<slug:tenant>/", include("certificates.urls")),
     path("verify/", include("certificates.public_urls")),
     path("complaints/", include("certificates.complaint_urls")),
+    path("directory/", include("certificates.directory_urls")),
 ]
 
 handler400 = "portal.views.bad_request"

@@ -18,11 +18,27 @@ class OrganizationForm(forms.ModelForm):
             "contact_email",
             "contact_phone",
             "address",
+            "directory_consent",
         ]
+        help_texts = {
+            "directory_consent": _(
+                "Record it only on the organization's consent: its certificates are then listed "
+                "in the public directory if this body publishes one. Who recorded it and when is "
+                "kept."
+            )
+        }
 
     def _post_clean(self):
         # The service validates the model (with its tenant) and reports errors on this form.
         pass
+
+
+class DirectorySettingsForm(forms.Form):
+    publish_directory = forms.BooleanField(
+        label=_("publish certified clients in the public directory"),
+        required=False,
+        help_text=_("Only clients that consented are listed."),
+    )
 
 
 class MembershipForm(forms.Form):

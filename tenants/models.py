@@ -152,6 +152,13 @@ class Tenant(models.Model):
             "portal's TSA_URL setting."
         ),
     )
+    # The public directory of certified organizations (ISO/IEC 17021-1 8.1.3): a body lists its
+    # clients there only when it chooses to, and then only those that consented (PIPL, GDPR).
+    publish_directory = models.BooleanField(
+        _("publish certified clients in the public directory"),
+        default=False,
+        help_text=_("Only clients that consented are listed."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -195,6 +202,20 @@ class Organization(TenantOwned):
     contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
+    # Consent to be listed in the public directory, and who recorded it when (PIPL art. 13-14,
+    # GDPR art. 6(1)(a)): without it the organization's certificates are never listed.
+    directory_consent = models.BooleanField(
+        _("consents to be listed in the public directory"), default=False
+    )
+    directory_consent_at = models.DateTimeField(_("consent recorded at"), null=True, blank=True)
+    directory_consent_by = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consent recorded by"),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

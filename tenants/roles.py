@@ -32,6 +32,7 @@ class Capability(StrEnum):
     MANAGE_MODELS = "manage_models"
     MANAGE_ENGAGEMENTS = "manage_engagements"
     MANAGE_CERTIFICATES = "manage_certificates"
+    MANAGE_SETTINGS = "manage_settings"
 
 
 _STAFF = {Capability.VIEW_ALL_ORGANIZATIONS, Capability.VIEW_MEMBERSHIPS}

@@ -5,6 +5,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
@@ -25,7 +26,17 @@ ORGANIZATION_FIELDS = (
     "contact_email",
     "contact_phone",
     "address",
+    "directory_consent",
 )
+
+
+def _record_consent(organization, values, by):
+    """Consent to the public directory says who recorded it when (PIPL, GDPR: a record of the
+    consent must be kept); the audit entry keeps every change of it."""
+    before = organization.directory_consent if organization.pk else False
+    if "directory_consent" in values and values["directory_consent"] != before:
+        organization.directory_consent_at = timezone.now()
+        organization.directory_consent_by = getattr(by, "user", by)
 
 
 def _save_organization(organization):
@@ -58,7 +69,9 @@ def _save_organization(organization):
 def create_organization(*, tenant, by, **fields):
     """A tenant admin registers a client organization of their tenant."""
     require_capability(by, Capability.MANAGE_ORGANIZATIONS)
-    organization = Organization(tenant=tenant, **_only(fields, ORGANIZATION_FIELDS))
+    values = _only(fields, ORGANIZATION_FIELDS)
+    organization = Organization(tenant=tenant, **values)
+    _record_consent(organization, values, by)
     _save_organization(organization)
     audit.record(
         verb="organization.created", obj=organization, actor=by, tenant=tenant, action="create"
@@ -72,6 +85,7 @@ def update_organization(*, organization, by, **fields):
     require_capability(by, Capability.MANAGE_ORGANIZATIONS)
     values = _only(fields, ORGANIZATION_FIELDS + ("is_active",))
     changes = audit.diff(organization, values, values)
+    _record_consent(organization, values, by)
     for name, value in values.items():
         setattr(organization, name, value)
     _save_organization(organization)
@@ -84,6 +98,22 @@ def update_organization(*, organization, by, **fields):
             changes=changes,
         )
     return organization
+
+
+@transaction.atomic
+def set_directory_publishing(*, tenant, by, publish):
+    """A tenant admin decides whether the body lists its certified clients in the public
+    directory (only those that consented are listed); audited."""
+    require_capability(by, Capability.MANAGE_SETTINGS)
+    values = {"publish_directory": bool(publish)}
+    changes = audit.diff(tenant, values, values)
+    if changes:
+        tenant.publish_directory = values["publish_directory"]
+        tenant.save(update_fields=["publish_directory"])
+        audit.record(
+            verb="tenant.directory_publishing", obj=tenant, actor=by, tenant=tenant, changes=changes
+        )
+    return tenant
 
 
 def set_organization_active(*, organization, by, active):

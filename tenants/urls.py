@@ -23,6 +23,7 @@ urlpatterns = [
         views.organization_set_active,
         name="organization_set_active",
     ),
+    path("directory/", views.directory_settings, name="directory_settings"),
     path("people/", views.membership_list, name="membership_list"),
     path("people/new/", views.membership_create, name="membership_create"),
     path("people/<int:membership_id>/edit/", views.membership_edit, name="membership_edit"),

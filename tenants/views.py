@@ -13,7 +13,12 @@ from django.views.decorators.http import require_POST
 from portal.forms import submitted
 from tenants import selectors, services
 from tenants.access import require_capability
-from tenants.forms import AuthorisationForm, MembershipForm, OrganizationForm
+from tenants.forms import (
+    AuthorisationForm,
+    DirectorySettingsForm,
+    MembershipForm,
+    OrganizationForm,
+)
 from tenants.roles import Capability, Role
 
 
@@ -93,6 +98,30 @@ def organization_edit(request, organization_id):
             return redirect("tenants:organization_detail", request.tenant.slug, organization.pk)
     return render(
         request, "tenants/organization_form.html", {"form": form, "organization": organization}
+    )
+
+
+def directory_settings(request):
+    """Whether this body lists its consenting certified clients in the public directory."""
+    require_capability(request.membership, Capability.MANAGE_SETTINGS)
+    tenant = request.tenant
+    form = DirectorySettingsForm(
+        submitted(request), initial={"publish_directory": tenant.publish_directory}
+    )
+    if request.method == "POST" and form.is_valid():
+        services.set_directory_publishing(
+            tenant=tenant, by=request.membership, publish=form.cleaned_data["publish_directory"]
+        )
+        messages.success(request, _("Directory setting saved."))
+        return redirect("tenants:directory_settings", tenant.slug)
+    organizations = selectors.organizations_visible_to(request.membership)
+    return render(
+        request,
+        "tenants/directory_settings.html",
+        {
+            "form": form,
+            "consenting": organizations.filter(directory_consent=True, is_active=True).count(),
+        },
     )
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -122,6 +122,25 @@ def _due_to_open(today):
     )
 
 
+OPENING_READS = (
+    "tenant",
+    "certificate",
+    "kind",
+    "sequence",
+    "due_on",
+    "status",
+    "engagement",
+    "reminded_at",
+    "certificate__number",
+    "certificate__level",
+    "certificate__organization",
+    "certificate__issued_by",
+    "certificate__engagement__model_version",
+    "certificate__engagement__tenant",
+    "tenant__certificate_prefix",
+)
+
+
 def _numbers(tenant_counts, year):
     """Reserve `count` engagement numbers per tenant in a fixed number of queries: the counter
     rows are locked until the transaction ends (tenants.numbering, gap-free)."""
@@ -164,12 +183,33 @@ def _audit_rows(verb, rows, *, engagement_of=lambda row: None, changes_of=lambda
     ]
 
 
+def _mark_opened(visits, now):
+    """One UPDATE joined to the batch's (visit, engagement) pairs. Django's bulk_update writes
+    a CASE per column that Python builds and the database evaluates row by row, both growing
+    with the square of the batch: profiled on 2,000 due visits, it took 60% of the daily task
+    (14.0 s -> 3.4 s with this statement; `programme_sweep_s_100000` in make bench)."""
+    table = connection.ops.quote_name(ProgrammeVisit._meta.db_table)
+    pairs = ", ".join(["(%s, %s)"] * len(visits))
+    params = [value for visit in visits for value in (visit.pk, visit.engagement_id)]
+    # Only the table's name and placeholders are formatted in; every value is a parameter.
+    sql = (
+        f"WITH opened(id, engagement_id) AS (VALUES {pairs}) "  # noqa: S608
+        f"UPDATE {table} SET status = %s, reminded_at = %s, engagement_id = opened.engagement_id "
+        f"FROM opened WHERE {table}.id = opened.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, ProgrammeVisit.Status.OPEN, now])
+
+
 def _open_batch(today, batch_size, send):
     with transaction.atomic():
         visits = list(
             _due_to_open(today)
             .select_for_update(skip_locked=True, of=("self",))
             .select_related("certificate__engagement", "tenant")
+            # Only what opening reads: whole certificates (scope, PDF name, reasons…) and
+            # engagements made Python build 100,000 wide rows for nothing.
+            .only(*OPENING_READS)
             .order_by("pk")[:batch_size]
         )
         if not visits:
@@ -220,7 +260,7 @@ def _open_batch(today, batch_size, send):
         now = timezone.now()
         for visit, new in zip(visits, engagements, strict=True):
             visit.status, visit.engagement, visit.reminded_at = ProgrammeVisit.Status.OPEN, new, now
-        ProgrammeVisit.objects.bulk_update(visits, ["status", "engagement", "reminded_at"])
+        _mark_opened(visits, now)
         AuditEntry.objects.bulk_create(
             _audit_rows(
                 "programme.opened",

@@ -7,6 +7,8 @@ from tenants.roles import Role
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
+    directory_consent_by = serializers.SlugRelatedField(slug_field="email", read_only=True)
+
     class Meta:
         model = Organization
         fields = [
@@ -19,12 +21,22 @@ class OrganizationSerializer(serializers.ModelSerializer):
             "contact_email",
             "contact_phone",
             "address",
+            "directory_consent",
+            "directory_consent_at",
+            "directory_consent_by",
             "is_active",
             "created_at",
         ]
-        read_only_fields = ["id", "created_at"]
+        read_only_fields = ["id", "created_at", "directory_consent_at", "directory_consent_by"]
         # Uniqueness is checked by the service, inside the tenant.
         validators = []
+
+
+class DirectorySettingsSerializer(serializers.Serializer):
+    publish_directory = serializers.BooleanField(
+        help_text="List the body's certified clients that consented in the public directory."
+    )
+    consenting_organizations = serializers.IntegerField(read_only=True)
 
 
 class MembershipSerializer(serializers.ModelSerializer):

@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from tenants.api import views
@@ -7,4 +8,7 @@ router.register("organizations", views.OrganizationViewSet, basename="organizati
 router.register("memberships", views.MembershipViewSet, basename="membership")
 router.register("authorisations", views.AuthorisationViewSet, basename="authorisation")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("directory-settings/", views.directory_settings, name="directory-settings"),
+    *router.urls,
+]

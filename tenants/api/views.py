@@ -20,12 +20,14 @@ from portal.api import FilterSet, ModelChoiceFilter
 from tenants import selectors, services, tokens
 from tenants.api.serializers import (
     AccountSerializer,
+    DirectorySettingsSerializer,
     MembershipSerializer,
     MembershipUpdateSerializer,
     MyMembershipSerializer,
     OrganizationSerializer,
 )
 from tenants.models import Authorisation, Membership, Organization, User
+from tenants.roles import Capability, has_capability
 
 # django-filter inspects the default manager when a FilterSet class is made, at import time and
 # outside any tenant scope; foreign-key filters get per-request (scoped) querysets instead.
@@ -313,3 +315,32 @@ def revoke_all_tokens(request):
     """Log out everywhere: every token of the caller stops working."""
     tokens.revoke_api_tokens(user=request.user)
     return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(request=DirectorySettingsSerializer, responses=DirectorySettingsSerializer)
+@api_view(["GET", "PUT", "PATCH"])
+def directory_settings(request, **kwargs):
+    """Whether this body lists its certified clients that consented in the public directory
+    (/api/v1/directory/). Tenant admins only; changes are audited."""
+    membership = request.membership
+    if not has_capability(membership, Capability.MANAGE_SETTINGS):
+        raise PermissionDenied(_("Your role in this assessment body does not allow this."))
+    if request.method != "GET":
+        serializer = DirectorySettingsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.set_directory_publishing(
+            tenant=request.tenant,
+            by=membership,
+            publish=serializer.validated_data["publish_directory"],
+        )
+    consenting = (
+        selectors.organizations_visible_to(membership)
+        .filter(directory_consent=True, is_active=True)
+        .count()
+    )
+    return Response(
+        {
+            "publish_directory": request.tenant.publish_directory,
+            "consenting_organizations": consenting,
+        }
+    )
