@@ -45,8 +45,9 @@ def _language(page, base, language):
     page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
 
 
-def _login(page, base, membership, words):
+def _login(page, base, membership, words, language):
     page.context.clear_cookies()
+    _language(page, base, language)
     page.goto(base + "/accounts/login/")
     page.fill("input[name=username]", membership.user.email)
     page.fill("input[name=password]", PASSWORD)
@@ -110,8 +111,7 @@ def test_a_certificate_through_its_cycle_in_the_browser(
 
     visit, engagement = _open_next(world, "surveillance")
     take_to(world, engagement, "closed")
-    _language(page, base, language)
-    _login(page, base, world.officer, words)
+    _login(page, base, world.officer, words, language)
     _conclude(page, base, world, visit, "maintain", "Practices kept.")
     visit.refresh_from_db()
     assert visit.outcome == "maintain"
@@ -135,8 +135,7 @@ def test_a_certificate_through_its_cycle_in_the_browser(
     assert page.text_content(".ack-number").strip().startswith("CMP-")
     _shoot(page, f"complaint-{language}")
 
-    _language(page, base, language)
-    _login(page, base, world.officer, words)
+    _login(page, base, world.officer, words, language)
     page.goto(f"{base}/t/{world.tenant.slug}/certificates/{world.certificate.pk}/")
     reinstate = page.locator("form[action$='/reinstate/']")
     reinstate.locator("[name=reason]").fill("Gates restored and verified.")
