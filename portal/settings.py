@@ -482,6 +482,7 @@ SPECTACULAR_SETTINGS = {
         "ModelChangeKindEnum": "assessments.api.library.CHANGE_KINDS",
         "ModelChangeWhatEnum": "assessments.api.library.CHANGE_WHATS",
         "CaseOutcomeEnum": "certificates.models.CASE_OUTCOMES",
+        "QueueKindEnum": "assessments.selectors.queue.KIND_VALUES",
     },
     # Swagger UI served from our own static files: no CDN, no network.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -72,6 +72,10 @@ FALLBACK = gettext_lazy("%(actor)s: %(verb)s %(object)s")
 
 # What a certificate's status change says (certificates.models.CertificateEvent).
 CERTIFICATE_SENTENCES = {
+    "issuing": (
+        gettext_lazy("%(actor)s decided to issue the certificate; it is being signed."),
+        gettext_lazy("The certificate was decided and is being signed."),
+    ),
     "active": (
         gettext_lazy("%(actor)s issued the certificate."),
         gettext_lazy("The certificate was issued."),
@@ -206,10 +210,10 @@ def certificate_sentence(event, names) -> str:
         text = str(without)
     if event.reason:
         return _("%(sentence)s: %(reason)s.") % {
-            "sentence": text.rstrip("."),
-            "reason": event.reason.rstrip("."),
+            "sentence": text.rstrip(".。"),
+            "reason": event.reason.rstrip(".。"),
         }
-    return text if text.endswith(".") else text + "."
+    return text if text.endswith((".", "。")) else text + "."
 
 
 # --- Filters and export --------------------------------------------------------------------

@@ -166,3 +166,22 @@ def test_the_engagement_history_reaches_the_closing(tenant, client_for):
     advance(world, "closed")
     page = _page(client_for(world.admin), world)
     assert "recorded the decision: Certification granted, level 3" in page
+
+
+def test_every_status_of_a_certificate_reads_in_words_in_both_languages(world):
+    """No raw status code ("issuing") in the history, and no doubled full stop after a Chinese
+    sentence ("证书已签发。.")."""
+    from django.utils import translation
+
+    names = {world.officer.user.pk: "Olga Officer"}
+    events = [
+        CertificateEvent(to_status=status)
+        for status in ("issuing", "active", "suspended", "withdrawn", "expired", "superseded")
+    ]
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            for event in events:
+                text = trail.certificate_sentence(event, names)
+                assert "issuing" not in text and "became" not in text, text
+                assert "变为" not in text, text
+                assert not text.endswith("。.") and not text.endswith(".."), text

@@ -60,6 +60,7 @@ def visible_engagements(request):
     return selectors.engagements_visible_to(request.membership)
 
 
+@extend_schema_field(OpenApiTypes.EMAIL)
 class StaffEmailField(serializers.SlugRelatedField):
     """A person by email, among the active staff of this tenant only."""
 

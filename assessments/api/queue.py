@@ -8,11 +8,11 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from assessments.selectors.queue import KINDS, totals, work_queue
+from assessments.selectors.queue import KIND_VALUES, totals, work_queue
 
 
 class QueueEntrySerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=list(KINDS))
+    kind = serializers.ChoiceField(choices=KIND_VALUES)
     label = serializers.CharField()
     tenant = serializers.CharField(source="tenant_slug")
     engagement = serializers.IntegerField(source="engagement_id")
@@ -24,7 +24,7 @@ class QueueEntrySerializer(serializers.Serializer):
 
 
 class QueueTotalSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=list(KINDS))
+    kind = serializers.ChoiceField(choices=KIND_VALUES)
     label = serializers.CharField()
     count = serializers.IntegerField()
 

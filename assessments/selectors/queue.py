@@ -47,6 +47,7 @@ KINDS = {
     "requests_to_answer": (_("Evidence requests to answer"), Action.ANSWER_REQUEST, {CLIENT}),
     "nonconformities_to_answer": (_("Nonconformities to answer"), Action.ANSWER_NC, {CLIENT}),
 }
+KIND_VALUES = list(KINDS)  # the API's enum (portal/settings.py, ENUM_NAME_OVERRIDES)
 
 
 @dataclass(frozen=True)
