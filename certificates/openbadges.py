@@ -4,10 +4,12 @@ verification of an uploaded credential (docs/architecture.md, "Open Badges crede
 A certificate's credential is a W3C Verifiable Credential 2.0 of type OpenBadgeCredential,
 secured as a VC-JWT (VC-JOSE-COSE: the compact JWS's payload is the credential itself, header
 ``typ: vc+jwt``) with the body's own signing key — the key of its PKCS#12 that signs its PDFs —
-and the key's certificate chain in ``x5c``. Its ``credentialStatus`` names one bit, the same
-index, in each of the body's two Bitstring Status Lists (revocation: withdrawn or superseded;
-suspension: suspended); the lists are credentials signed the same way, made again whenever a bit
-changes (certificates/services/badges.py) and served as stored.
+and the key's certificate chain in ``x5c``. Its ``credentialStatus`` is one
+BitstringStatusListEntry, as the Open Badges 3.0 schema allows (an object, not an array): the
+certificate's bit in the body's suspension list, set while it is suspended, withdrawn or
+superseded and cleared on reinstatement. The body's revocation list (withdrawn or superseded)
+is kept too, for credentials issued with both entries. The lists are credentials signed the same
+way, made again whenever a bit changes (certificates/services/badges.py) and served as stored.
 
 This module builds, signs and checks; the writes are in ``certificates.services.badges``.
 """
@@ -50,11 +52,19 @@ MIN_LIST_BITS = 16 * 1024 * 8
 # Algorithms accepted on an uploaded credential: never "none", never HMAC.
 ACCEPTED_ALGORITHMS = ["ES256", "ES384", "ES512", "PS256", "RS256"]
 _CURVE_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES512"}
-# The statuses that set a certificate's bit in each list.
+# The statuses that set a certificate's bit in each list. A credential names only the
+# suspension list (docs/architecture.md, "Open Badges credentials"), so every status in which it
+# must not be accepted sets that bit; only suspension is ever cleared (reinstatement).
 STATUS_BITS = {
     StatusList.Purpose.REVOCATION: (Certificate.Status.WITHDRAWN, Certificate.Status.SUPERSEDED),
-    StatusList.Purpose.SUSPENSION: (Certificate.Status.SUSPENDED,),
+    StatusList.Purpose.SUSPENSION: (
+        Certificate.Status.SUSPENDED,
+        Certificate.Status.WITHDRAWN,
+        Certificate.Status.SUPERSEDED,
+    ),
 }
+# The list a credential's one status entry names.
+CREDENTIAL_STATUS_PURPOSE = StatusList.Purpose.SUSPENSION
 
 
 # --- The body's key -------------------------------------------------------------------------------
@@ -280,16 +290,13 @@ def credential_claims(certificate) -> dict:
                 }
             ],
         },
-        "credentialStatus": [
-            {
-                "id": f"{status_list_url(tenant, purpose)}#{index}",
-                "type": "BitstringStatusListEntry",
-                "statusPurpose": purpose,
-                "statusListIndex": str(index),
-                "statusListCredential": status_list_url(tenant, purpose),
-            }
-            for purpose in StatusList.Purpose.values
-        ],
+        "credentialStatus": {
+            "id": f"{status_list_url(tenant, CREDENTIAL_STATUS_PURPOSE)}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": CREDENTIAL_STATUS_PURPOSE,
+            "statusListIndex": str(index),
+            "statusListCredential": status_list_url(tenant, CREDENTIAL_STATUS_PURPOSE),
+        },
         "evidence": [
             {
                 "id": verify_url(certificate),
@@ -299,6 +306,17 @@ def credential_claims(certificate) -> dict:
             }
         ],
     }
+
+
+def status_entries(claims: dict) -> list[dict]:
+    """The status entries of a credential: one object (ours now), or the array of VC 2.0
+    (credentials issued with both lists); anything else is none."""
+    status = claims.get("credentialStatus")
+    if isinstance(status, dict):
+        return [status]
+    if isinstance(status, list):
+        return [entry for entry in status if isinstance(entry, dict)]
+    return []
 
 
 # --- Bitstring Status Lists --------------------------------------------------------------------

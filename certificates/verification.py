@@ -516,7 +516,7 @@ def verify_credential(text: str) -> Verdict:
         lists = status_lists(certificate.tenant)
     except SigningNotConfigured:  # the body lost its key: no list to publish, the record says
         lists = None
-    for entry in signed.claims.get("credentialStatus") or []:
+    for entry in openbadges.status_entries(signed.claims):
         purpose = entry["statusPurpose"]
         if lists is None:
             bits[purpose] = certificate.status in openbadges.STATUS_BITS[purpose]
@@ -538,8 +538,11 @@ def verify_credential(text: str) -> Verdict:
 
 def _credential_outcome(certificate, claims, bits) -> Outcome:
     """Revoked (withdrawn, or superseded when the record says so), else expired past
-    validUntil, else suspended, else valid: the order of :func:`outcome_of`."""
-    if bits.get("revocation"):
+    validUntil, else suspended, else valid: the order of :func:`outcome_of`. The suspension bit
+    is also set for a withdrawn or superseded certificate (its credential names no other
+    list): the record, matched above, tells which."""
+    revoked = (Certificate.Status.WITHDRAWN, Certificate.Status.SUPERSEDED)
+    if bits.get("revocation") or (bits.get("suspension") and certificate.status in revoked):
         if certificate.status == Certificate.Status.SUPERSEDED:
             return Outcome.SUPERSEDED
         return Outcome.WITHDRAWN

@@ -7,12 +7,16 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
+from jsonschema import validators
 from jwcrypto import jwk, jws
+from referencing import Registry
+from referencing.exceptions import NoSuchResource
 
 from certificates import openbadges, services
 from certificates.credentials import ensure_dev_credentials
@@ -49,7 +53,7 @@ def _tampered(token, change):
 def _status_bits(client, certificate):
     """{purpose: bit} of the certificate, read from the served status list credentials."""
     bits = {}
-    for entry in _claims(certificate.credential)["credentialStatus"]:
+    for entry in [_claims(certificate.credential)["credentialStatus"]]:
         path = entry["statusListCredential"].removeprefix("http://127.0.0.1:8000")
         response = client.get(path)
         assert response.status_code == 200
@@ -101,12 +105,77 @@ def test_the_credential_is_an_open_badge_of_the_certificate(issued_certificate):
     assert "narrative" in achievement["criteria"]
     assert certificate.model_name_en in achievement["criteria"]["narrative"]
     assert subject["result"][0]["achievedLevel"].endswith(f"#level-{certificate.level}")
-    statuses = {e["statusPurpose"]: e for e in claims["credentialStatus"]}
-    assert set(statuses) == {"revocation", "suspension"}
-    for entry in statuses.values():
-        assert entry["type"] == "BitstringStatusListEntry"
-        assert entry["statusListIndex"] == str(certificate.status_list_index)
+    status = claims["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry"
+    assert status["statusPurpose"] == "suspension"
+    assert status["statusListIndex"] == str(certificate.status_list_index)
+    assert status["statusListCredential"].endswith(
+        f"/verify/issuers/{certificate.tenant.slug}/status/suspension/"
+    )
     assert claims["evidence"][0]["id"].endswith(f"/verify/{certificate.number}/")
+
+
+# The AchievementCredential JSON Schema of Open Badges 3.0.3, as 1EdTech publishes it
+# (tests/data/openbadges/NOTICE.md says where it was copied from).
+SCHEMA_PATH = (
+    Path(__file__).parent / "data" / "openbadges" / "ob_v3p0_achievementcredential_schema.json"
+)
+
+
+def _no_network(uri):
+    raise NoSuchResource(ref=uri)  # every $ref of the schema is local: nothing is fetched
+
+
+def _schema_validator():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    cls = validators.validator_for(schema)  # the draft the schema declares (2019-09)
+    cls.check_schema(schema)
+    return cls(schema, registry=Registry(retrieve=_no_network), format_checker=cls.FORMAT_CHECKER)
+
+
+def test_the_vendored_schema_is_the_ob_3_0_achievement_credential_schema():
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    assert schema["$schema"] == "https://json-schema.org/draft/2019-09/schema#"
+    assert schema["$id"] == (
+        "https://purl.imsglobal.org/spec/ob/v3p0/schema/json-ld/"
+        "ob_v3p0_achievementcredential_schema.json"
+    )
+    assert schema["required"] == [
+        "@context",
+        "id",
+        "type",
+        "credentialSubject",
+        "issuer",
+        "validFrom",
+    ]
+    assert schema["properties"]["credentialStatus"] == {"$ref": "#/$defs/CredentialStatus"}
+    assert schema["$defs"]["CredentialStatus"]["type"] == "object"
+    assert validators.validator_for(schema) is validators.Draft201909Validator
+
+
+def test_the_credential_is_valid_against_the_open_badges_3_0_schema(issued_certificate):
+    validator = _schema_validator()
+    claims = _claims(issued_certificate.credential)
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(claims)]
+    assert errors == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda c: c.update(credentialStatus=[c["credentialStatus"], c["credentialStatus"]]),
+        lambda c: c.pop("validFrom"),
+        lambda c: c.update({"@context": list(reversed(c["@context"]))}),
+        lambda c: c["credentialSubject"]["achievement"].pop("criteria"),
+        lambda c: c["issuer"].update(type="Issuer"),
+        lambda c: c.update(validFrom="25 November 2026"),
+    ],
+    ids=["two-status-entries", "no-validFrom", "context-order", "no-criteria", "issuer", "date"],
+)
+def test_the_schema_check_catches_what_the_schema_forbids(issued_certificate, change):
+    claims = _claims(issued_certificate.credential)
+    change(claims)
+    assert not _schema_validator().is_valid(claims)
 
 
 def test_the_signature_verifies_with_the_body_key_and_fails_when_a_claim_changes(
@@ -164,16 +233,22 @@ def test_encoded_list_puts_index_zero_at_the_leftmost_bit():
 
 def test_the_bits_flip_on_suspension_and_back_on_reinstatement(granted, issued_certificate, client):
     certificate = issued_certificate
-    assert _status_bits(client, certificate) == {"revocation": False, "suspension": False}
+    assert _status_bits(client, certificate) == {"suspension": False}
     with scope(tenant=granted.tenant):
         services.suspend(certificate=certificate, by=_member(granted), reason="Audit missed")
-    assert _status_bits(client, certificate) == {"revocation": False, "suspension": True}
+    assert _status_bits(client, certificate) == {"suspension": True}
     with scope(tenant=granted.tenant):
         services.reinstate(certificate=certificate, by=_member(granted), reason="Verified")
-    assert _status_bits(client, certificate) == {"revocation": False, "suspension": False}
+    assert _status_bits(client, certificate) == {"suspension": False}
     with scope(tenant=granted.tenant):
         services.withdraw(certificate=certificate, by=_member(granted), reason="Fraud")
-    assert _status_bits(client, certificate) == {"revocation": True, "suspension": False}
+    # The credential's one entry stops accepting it for good; the revocation list, still
+    # published for credentials issued with two entries, says withdrawn as before.
+    assert _status_bits(client, certificate) == {"suspension": True}
+    revocation = client.get(f"/verify/issuers/{certificate.tenant.slug}/status/revocation/")
+    subject = _claims(revocation.content.decode())["credentialSubject"]
+    raw = openbadges.decode_bits(subject["encodedList"])
+    assert openbadges.bit(raw, certificate.status_list_index) is True
 
 
 def test_the_status_list_is_served_with_constant_queries(
@@ -216,7 +291,7 @@ def test_an_issued_credential_verifies_valid_on_the_page_and_in_the_api(issued_c
     assert 'data-verdict="valid"' in page.content.decode()
     answer = _verify(client, issued_certificate.credential).json()
     assert answer["verdict"] == "valid" and answer["genuine"] is True
-    assert answer["checks"]["status_list"] == {"revocation": False, "suspension": False}
+    assert answer["checks"]["status_list"] == {"suspension": False}
     assert answer["certificate"]["number"] == issued_certificate.number
 
 
@@ -363,3 +438,38 @@ def test_a_body_that_lost_its_key_still_gets_verdicts_not_errors(
     slug = granted.tenant.slug
     assert client.get(f"/verify/issuers/{slug}/status/suspension/").status_code == 404
     assert client.get(f"/verify/issuers/{slug}/jwks.json").status_code == 404
+
+
+def test_a_credential_issued_with_two_status_entries_still_verifies(
+    granted, issued_certificate, client
+):
+    """Credentials issued before the single entry carry both (a VC 2.0 array): the portal
+    still reads them, and the revocation list they name is still kept."""
+    certificate = issued_certificate
+    claims = openbadges.credential_claims(certificate)
+    entry = claims["credentialStatus"]
+    claims["credentialStatus"] = [
+        {
+            **entry,
+            "id": entry["id"].replace("/suspension/", "/revocation/"),
+            "statusPurpose": "revocation",
+            "statusListCredential": entry["statusListCredential"].replace(
+                "/suspension/", "/revocation/"
+            ),
+        },
+        entry,
+    ]
+    with scope(tenant=granted.tenant):
+        certificate.credential = openbadges.sign(claims, openbadges.body_key(certificate.tenant))
+        certificate.save(update_fields=["credential"])
+    answer = _verify(client, certificate.credential).json()
+    assert answer["verdict"] == "valid"
+    assert answer["checks"]["status_list"] == {"revocation": False, "suspension": False}
+    with scope(tenant=granted.tenant):
+        services.suspend(certificate=certificate, by=_member(granted), reason="Missed")
+    assert _verify(client, certificate.credential).json()["verdict"] == "suspended"
+    with scope(tenant=granted.tenant):
+        services.withdraw(certificate=certificate, by=_member(granted), reason="Fraud")
+    answer = _verify(client, certificate.credential).json()
+    assert answer["verdict"] == "withdrawn"
+    assert answer["checks"]["status_list"] == {"revocation": True, "suspension": True}
