@@ -515,6 +515,16 @@ def export_engagement_sheet(engagement: Any, *, language: str = "zh") -> bytes:
     )
 
 
+def self_assessment_sheet_response(engagement: Any, *, language: str = "zh") -> Any:
+    """The engagement's sheet as a download (the page and the API both serve it)."""
+    from django.http import HttpResponse
+
+    data, filename = export_self_assessment_sheet(engagement, language=language)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def export_self_assessment_sheet(engagement: Any, *, language: str = "zh") -> tuple[bytes, str]:
     """The sheet a client fills in for an engagement: its model version, organization and
     target level, with the self-ratings recorded so far in the 自评 column; and its file name."""

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
@@ -31,7 +31,7 @@ from assessments.models import (
 from assessments.scoring import Rating
 from assessments.selectors import work as work_selectors
 from assessments.selectors.work import self_assessment_gap
-from assessments.self_assessment_sheet import XLSX_CONTENT_TYPE, export_self_assessment_sheet
+from assessments.self_assessment_sheet import XLSX_CONTENT_TYPE, self_assessment_sheet_response
 from assessments.services import decisions, findings
 from assessments.services import evidence as evidence_services
 from assessments.services import requests as request_services
@@ -1024,10 +1024,7 @@ class SelfRatingViewSet(
         language = request.query_params.get("language", "zh")
         if language not in ("zh", "en"):
             raise serializers.ValidationError({"language": [_("Choose zh or en.")]})
-        data, filename = export_self_assessment_sheet(engagement, language=language)
-        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return self_assessment_sheet_response(engagement, language=language)
 
     @extend_schema(responses=GapSerializer(many=True))
     @action(detail=False, methods=["get"], url_path=r"gap/(?P<engagement_id>\d+)")

@@ -3,7 +3,6 @@ read-only beside the levels its ratings reach."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -14,7 +13,7 @@ from assessments.models import SelfRating
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
 from assessments.selectors.work import self_assessment_gap
-from assessments.self_assessment_sheet import XLSX_CONTENT_TYPE, export_self_assessment_sheet
+from assessments.self_assessment_sheet import self_assessment_sheet_response
 from assessments.services import evidence as evidence_services
 from assessments.services import self_assessment as services
 from assessments.views.work import _fail, _require_who
@@ -74,10 +73,7 @@ def self_assessment_sheet(request, engagement_id):
     policy.require(request.membership, Action.VIEW_SELF_ASSESSMENT, engagement, tokens=tokens)
     if request.method != "POST":
         language = request.GET.get("language") or request.LANGUAGE_CODE
-        data, filename = export_self_assessment_sheet(engagement, language=language)
-        response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
+        return self_assessment_sheet_response(engagement, language=language)
     _require_who(request, Action.SELF_ASSESS, engagement, tokens=tokens)
     form = SelfAssessmentSheetForm(request.POST, request.FILES)
     if form.is_valid():
