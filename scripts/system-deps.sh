@@ -9,7 +9,7 @@
 #   gettext        compiling and checking the translation catalogues
 #   postgresql     the second CI run (present on a fresh machine; installed if missing)
 set -euo pipefail
-packages=(redis-server chromium poppler-utils fonts-noto-cjk fonts-hanazono fonts-liberation fonts-dejavu-core libharfbuzz-subset0 libnss3-tools gettext)
+packages=(redis-server chromium poppler-utils fonts-noto-cjk fonts-hanazono fonts-liberation fonts-dejavu-core libharfbuzz-subset0 libnss3-tools openssl gettext)
 [ "${WITH_POSTGRES:-0}" = 1 ] && packages+=(postgresql)
 missing=()
 for p in "${packages[@]}"; do

@@ -3,11 +3,14 @@
 import datetime as dt
 import hashlib
 import io
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -422,3 +425,101 @@ def test_a_file_that_is_not_a_pdf_is_unreadable(data, credentials):
     result = validate_pdf(data, trust_roots=[credentials.ca_cert_path])
 
     assert not result.readable and not result.signed
+
+
+# --- OpenSSL alone, at the timestamp's time (scripts/openssl_check.py) --------------------------
+
+OPENSSL_CHECK = Path(__file__).resolve().parents[2] / "scripts" / "openssl_check.py"
+
+
+def openssl_check(pdf, tmp_path, *cas):
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(pdf)
+    options = [option for ca in cas for option in ("--ca", str(ca))]
+    result = subprocess.run(
+        [sys.executable, str(OPENSSL_CHECK), str(path), *options], capture_output=True, text=True
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_after_the_signer_expired_openssl_validates_it_at_the_timestamps_time(
+    signed_by_expired_signer, short_lived, credentials, tmp_path
+):
+    """The independent check pdfsig cannot make: the signature and the signer's chain as they
+    stood when the document timestamp proves the file existed."""
+    expired = _signer_cert(short_lived).not_valid_after_utc
+    signature = PdfFileReader(io.BytesIO(signed_by_expired_signer)).embedded_signatures[0]
+    (tmp_path / "sig.der").write_bytes(signature.pkcs7_content)
+    a, b, c, d = signature.byte_range
+    signed = signed_by_expired_signer
+    (tmp_path / "sig.data").write_bytes(signed[a : a + b] + signed[c : c + d])
+    today = subprocess.run(
+        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / "sig.der"),
+         "-content", str(tmp_path / "sig.data"), "-CAfile", str(credentials.ca_cert_path),
+         "-purpose", "any", "-out", os.devnull],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+    code, output = openssl_check(signed_by_expired_signer, tmp_path, credentials.ca_cert_path)
+
+    assert dt.datetime.now(dt.UTC) > expired
+    assert today.returncode != 0 and "certificate has expired" in today.stderr
+    assert code == 0, output
+    assert "Signature: valid, signer's chain trusted at" in output
+    assert "Document timestamp: valid, covers the whole file" in output
+    assert output.rstrip().endswith("VALID")
+
+
+def test_openssl_check_passes_a_fresh_file(signed_pdf, credentials, tmp_path):
+    code, output = openssl_check(signed_pdf, tmp_path, credentials.ca_cert_path)
+
+    assert code == 0, output
+
+
+def test_openssl_check_fails_a_one_byte_change(signed_pdf, credentials, tmp_path):
+    code, output = openssl_check(one_byte_changed(signed_pdf), tmp_path, credentials.ca_cert_path)
+
+    assert code == 1
+    assert "NOT VALID: document timestamp: message imprint mismatch" in output
+
+
+def test_openssl_check_calls_an_appended_revision_altered(signed_pdf, credentials, tmp_path):
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_pdf))
+    overprint = generic.StreamObject(stream_data=b"BT /F1 48 Tf 100 100 Td (Level 5) Tj ET")
+    writer.add_stream_to_page(0, writer.add_object(overprint))
+    forged = io.BytesIO()
+    writer.write(forged)
+
+    code, output = openssl_check(forged.getvalue(), tmp_path, credentials.ca_cert_path)
+
+    assert code == 1
+    assert "NOT VALID: altered after signing" in output
+
+
+def test_openssl_check_needs_the_bodys_ca(signed_pdf, tmp_path):
+    stranger = generate_dev_ca_and_signer(tmp_path / "other", tenant_name="Someone else")
+
+    code, output = openssl_check(signed_pdf, tmp_path, stranger.ca_cert_path)
+
+    assert code == 1
+    assert "unable to get local issuer certificate" in output
+
+
+@pytest.mark.parametrize("data", [b"", b"%PDF-1.7\n garbage", b"%PDF-1.7 /ByteRange [0 5 99 1]"])
+def test_openssl_check_refuses_what_is_not_a_signed_pdf(data, credentials, tmp_path):
+    code, output = openssl_check(data, tmp_path, credentials.ca_cert_path)
+
+    assert code == 1 and output.startswith("NOT VALID: ")
+
+
+def test_openssl_check_says_which_file_it_cannot_read(credentials, tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(OPENSSL_CHECK), str(tmp_path / "missing.pdf"), "--ca",
+         str(credentials.ca_cert_path)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+
+    assert result.returncode == 2
+    assert "missing.pdf" in result.stderr
