@@ -546,7 +546,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "portal.requestid.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "portal.requestid.RequestIdFilter"},
+        # pyHanko warns at every signature that fetching is not allowed while validation data
+        # are embedded: sign_pdf forbids it exactly when it is given the CRLs to embed.
+        "supplied_crls": {
+            "()": "portal.logfilters.DropMessages",
+            "starting": "Validation/revocation info will be embedded, but fetching is not",
+        },
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -568,5 +576,6 @@ LOGGING = {
         # WeasyPrint narrates every rendering step at INFO; its warnings still show.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        "pyhanko.sign.signers.pdf_signer": {"filters": ["supplied_crls"]},
     },
 }

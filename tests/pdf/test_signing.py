@@ -523,3 +523,22 @@ def test_openssl_check_says_which_file_it_cannot_read(credentials, tmp_path):
 
     assert result.returncode == 2
     assert "missing.pdf" in result.stderr
+
+
+def test_signing_with_the_crls_given_logs_no_warning(credentials, unsigned_pdf, caplog):
+    """pyHanko's warning that fetching is not allowed is dropped: the CRLs are given on purpose."""
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        sign_long_term(unsigned_pdf, credentials)
+
+    assert not [r for r in caplog.records if r.name.startswith("pyhanko")], caplog.text
+
+
+def test_other_pyhanko_warnings_still_show(caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING):
+        logging.getLogger("pyhanko.sign.signers.pdf_signer").warning("Something else")
+
+    assert "Something else" in caplog.text
