@@ -13,7 +13,7 @@ from django_ratelimit.decorators import ratelimit
 from assessments import policy as engagement_policy
 from assessments.policy import Action
 from assessments.selectors.engagements import visible_engagement_or_404
-from certificates import openbadges, policy, selectors, services, verification
+from certificates import openbadges, policy, selectors, services, trust, verification
 from certificates.credentials import SigningNotConfigured
 from certificates.forms import (
     ConcludeForm,
@@ -367,6 +367,27 @@ def issuer_jwks(request, slug):
     except SigningNotConfigured:
         raise Http404 from None
     return JsonResponse({"keys": [key.public_jwk()]})
+
+
+def trust_roots_download(request):
+    """The CA certificates this portal trusts, as one PEM file: for checking a PDF offline."""
+    pem = trust.roots_pem()
+    if not pem:
+        raise Http404
+    response = HttpResponse(pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="assay-trust-roots.pem"'
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def openssl_check_download(request):
+    """The OpenSSL check (certificates/offline/openssl_check.py): Python's standard library only."""
+    return FileResponse(
+        trust.OPENSSL_CHECK.open("rb"),
+        as_attachment=True,
+        filename="openssl_check.py",
+        content_type="text/x-python; charset=utf-8",
+    )
 
 
 def status_list(request, slug, purpose):

@@ -4,6 +4,7 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -20,7 +21,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
-from certificates import openbadges, selectors, services, verification
+from certificates import openbadges, selectors, services, trust, verification
 from certificates.models import Certificate, ProgrammeVisit, Report
 from certificates.services import programme
 from portal.addresses import ClientAddressRateThrottle
@@ -503,3 +504,50 @@ def verify_credential(request):
 
 
 verify_credential.cls.throttle_scope = "public"
+
+
+@extend_schema(
+    responses=inline_serializer(
+        "TrustRoots",
+        {
+            "roots": inline_serializer(
+                "TrustRoot",
+                {
+                    "subject": serializers.CharField(),
+                    "sha256": serializers.CharField(help_text="Of the DER certificate, in hex."),
+                    "not_after": serializers.DateTimeField(),
+                    "pem": serializers.CharField(),
+                },
+                many=True,
+            ),
+            "roots_pem_url": serializers.URLField(help_text="The same certificates, one PEM."),
+            "openssl_check_url": serializers.URLField(
+                help_text="A check of a signed PDF with OpenSSL alone, at its timestamp's time."
+            ),
+        },
+    )
+)
+@api_view(["GET"])
+@permission_classes([AllowAny])
+@throttle_classes([ClientAddressRateThrottle])
+def verify_trust(request):
+    """Public: the CA certificates this portal trusts, and where to get the OpenSSL check, for
+    checking a certificate's or report's PDF without the portal."""
+    return Response(
+        {
+            "roots": [
+                {
+                    "subject": root.subject,
+                    "sha256": root.sha256,
+                    "not_after": root.not_after,
+                    "pem": root.pem,
+                }
+                for root in trust.roots()
+            ],
+            "roots_pem_url": request.build_absolute_uri(reverse("verify:trust_roots")),
+            "openssl_check_url": request.build_absolute_uri(reverse("verify:openssl_check")),
+        }
+    )
+
+
+verify_trust.cls.throttle_scope = "public"

@@ -427,9 +427,11 @@ def test_a_file_that_is_not_a_pdf_is_unreadable(data, credentials):
     assert not result.readable and not result.signed
 
 
-# --- OpenSSL alone, at the timestamp's time (scripts/openssl_check.py) --------------------------
+# --- OpenSSL alone, at the timestamp's time (certificates/offline/openssl_check.py) -----------
 
-OPENSSL_CHECK = Path(__file__).resolve().parents[2] / "scripts" / "openssl_check.py"
+OPENSSL_CHECK = (
+    Path(__file__).resolve().parents[2] / "certificates" / "offline" / "openssl_check.py"
+)
 
 
 def openssl_check(pdf, tmp_path, *cas):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Check an Assay certificate or report PDF with OpenSSL alone, at the time it was timestamped.
 
-    python3 scripts/openssl_check.py certificate.pdf --ca body-ca.pem [--ca tsa-ca.pem]
+    python3 openssl_check.py certificate.pdf --ca assay-trust-roots.pem [--ca tsa-ca.pem]
 
 For relying parties who trust neither the portal nor pyHanko: this file needs Python's standard
-library and the ``openssl`` command, nothing of Assay. It does what poppler's ``pdfsig`` cannot
+library and the ``openssl`` command, nothing of Assay. The public verification page serves it
+(``/verify/trust/openssl_check.py``) with the CA certificates the portal trusts
+(``/verify/trust/roots.pem``). It does what poppler's ``pdfsig`` cannot
 (pdfsig checks certificates at today's date and has no option for another; it does not check
 document timestamps), so it still gives a verdict once the body's signing certificate has
 expired (docs/architecture.md, "Signed PDFs"):

@@ -1,0 +1,59 @@
+"""In a real browser: a visitor takes the OpenSSL check and the trusted authorities from /verify/
+and checks a certificate's PDF with them, away from the portal; in English and Chinese, on a
+desktop and a phone."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from tests.conftest import SCREENSHOTS
+from tests.test_browser_grid import DESKTOP, PHONE, serious_violations
+
+pytestmark = [pytest.mark.browser]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command is not installed")
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_visitor_checks_a_certificate_offline_with_what_the_page_offers(
+    issued_certificate, live_server, browser_page, tmp_path, language
+):
+    page, base = browser_page, live_server.url
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
+    )
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto(f"{base}/verify/")
+        page.locator("#offline").scroll_into_view_if_needed()
+        assert serious_violations(page) == []
+        page.screenshot(
+            path=str(SCREENSHOTS / f"verify-offline-{language}-{name}.png"), full_page=True
+        )
+    saved = {}
+    for href in ("/verify/trust/openssl_check.py", "/verify/trust/roots.pem"):
+        with page.expect_download() as download:
+            page.click(f"#offline a[href='{href}']")
+        saved[href] = tmp_path / download.value.suggested_filename
+        download.value.save_as(saved[href])
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(issued_certificate.pdf.read())
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(saved["/verify/trust/openssl_check.py"]),
+            str(pdf),
+            "--ca",
+            str(saved["/verify/trust/roots.pem"]),
+        ],
+        capture_output=True,
+        text=True,
+    )
+
+    assert saved["/verify/trust/roots.pem"].name == "assay-trust-roots.pem"
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().endswith("VALID")
