@@ -150,4 +150,5 @@ def test_routes_outside_tenants_show_no_tenant_data(world, member, client_for):
             continue
         response = client.get(reverse(route.name))
         assert response.status_code < 500, (route.name, response.status_code)
-        assert CANARY not in response.content.decode(errors="replace"), route.name
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert CANARY not in body.decode(errors="replace"), route.name
