@@ -3,10 +3,18 @@ engagement taken through the whole flow to a granted, signed certificate and its
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from assessments.demo import demo_people, open_for_evidence
-from assessments.models import Assignment, Engagement, LevelRequirement, ModelVersion
+from assessments.models import (
+    Application,
+    Assignment,
+    Domain,
+    Engagement,
+    LevelRequirement,
+    ModelVersion,
+)
 from assessments.services import decisions, engagements, evidence, findings
 from certificates import services, tasks
 from certificates.credentials import ensure_dev_credentials, ensure_local_credentials
@@ -66,6 +74,7 @@ def load_certified(write=print):
             version=version,
             title="Configuration management assessment",
         )
+        _record_application(engagement, people=people, client=client)
         officer = people["officer"]
         certificate = services.issue_certificate(engagement=engagement, by=officer)
         report = services.request_report(engagement=engagement, by=officer)
@@ -74,6 +83,32 @@ def load_certified(write=print):
     tasks.render_certificate.apply(args=[certificate.pk], throw=False)
     tasks.render_report.apply(args=[report.pk], throw=False)
     write(f"Engagement {engagement.reference}: granted; certificate {certificate.number} issued.")
+
+
+def _record_application(engagement, *, people, client):
+    """The client's accepted application behind the demo engagement: three projects proposed,
+    two sampled in the contract review (the report states the sample)."""
+    admin = people["tenant-admin"]
+    now = timezone.now()
+    application = Application.objects.create(
+        tenant=engagement.tenant,
+        organization=engagement.organization,
+        model_version=engagement.model_version,
+        target_level=engagement.target_level,
+        projects=["Order management system", "Mobile storefront", "Data platform"],
+        sampled_projects=["Order management system", "Data platform"],
+        status=Application.Status.ACCEPTED,
+        applicant=(client or admin).user,
+        submitted_at=now,
+        review_notes="Two of the three projects sampled: the storefront shares its pipeline "
+        "with the order management system.",
+        reviewer=admin.user,
+        reviewed_at=now,
+        engagement=engagement,
+    )
+    application.scope_domains.set(
+        Domain.objects.filter(version=engagement.model_version, code="CD.CM")
+    )
 
 
 def grant_engagement(*, tenant, people, organization, client, version, title):

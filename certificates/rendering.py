@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from assessments.models import (
+    Application,
     Assignment,
     Decision,
     Evidence,
@@ -293,6 +294,7 @@ def report_context(report):
     review = Review.objects.filter(engagement=engagement).select_related("reviewer").last()
     decision = Decision.objects.filter(engagement=engagement).select_related("decided_by").first()
     evidence = list(Evidence.objects.filter(engagement=engagement).order_by("uploaded_at"))
+    application = Application.objects.filter(engagement=engagement).first()
     for ev in evidence:
         ev.status_words = EVIDENCE_STATUS_WORDS.get(ev.status, (ev.status, ev.status))
     level_names = version.level_names()
@@ -330,6 +332,8 @@ def report_context(report):
         "decision_words": DECISION_WORDS.get(decision.outcome, ("", "")) if decision else None,
         "nonconformities": nonconformities,
         "evidence": evidence,
+        # The projects proposed in the application and those the contract review sampled.
+        "application": application,
         "verify_url": settings.SITE_URL + reverse("verify:index"),
     }
 

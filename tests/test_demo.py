@@ -1,3 +1,4 @@
+import subprocess
 import threading
 
 from django.core.management import call_command
@@ -30,8 +31,17 @@ def test_demo_data_loads_once_and_twice_duplicates_nothing(db, pdf_settings, tmp
     with scopes_disabled():
         certificate = Certificate.objects.get()  # the certified engagement, once
         assert certificate.status == "active" and certificate.pdf
-        assert Report.objects.get().status == "ready"
+        report = Report.objects.get()
+        assert report.status == "ready"
+        application = certificate.engagement.application  # the contract review's sample
+        assert application.sampled_projects == ["Order management system", "Data platform"]
     assert f"certificate {certificate.number} issued" in first
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=report.pdf.open("rb").read(), capture_output=True
+    ).stdout.decode()
+    assert "Order management system, Data platform — 2 of 3 project(s) proposed" in " ".join(
+        text.split()
+    )
 
 
 def test_demo_signed_with_a_local_ca_passes_production_verification(

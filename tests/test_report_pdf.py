@@ -238,3 +238,58 @@ def test_a_report_rendered_in_parts_has_one_signature_and_the_pages_of_the_whole
     text = flat(" ".join(every))
     for code in ("D0.I0", "D1.I3", "D2.I3"):  # every domain's findings, from both parts
         assert code in text
+
+
+def _sampling_row(report):
+    with scope(tenant=report.tenant):
+        html = rendering.report_html(report)
+    row = re.search(r"<tr><th>Sampling · .*?</tr>", html, re.S)
+    assert row, "no sampling row"
+    return flat(re.sub(r"<[^>]+>", " ", row.group(0)))
+
+
+def test_the_report_states_the_projects_sampled_in_the_contract_review(reported):
+    from assessments.models import Application
+
+    world, report, _html, _path = reported
+    with scope(tenant=report.tenant):
+        Application.objects.create(
+            tenant=report.tenant,
+            organization=world.organization,
+            model_version=world.version,
+            target_level=3,
+            projects=["Payments platform", "Mobile app", "Data warehouse"],
+            sampled_projects=["Payments platform", "Data warehouse"],
+            status=Application.Status.ACCEPTED,
+            applicant=world.lead.user,
+            engagement=world.engagement,
+        )
+
+    assert _sampling_row(report) == (
+        "Sampling · 抽样 Payments platform, Data warehouse — 2 of 3 project(s) proposed · "
+        "申请提出 3 个项目，抽取 2 个"
+    )
+
+
+def test_without_a_sample_every_project_proposed_is_named_and_without_an_application_a_dash(
+    reported,
+):
+    from assessments.models import Application
+
+    world, report, _html, _path = reported
+    assert _sampling_row(report) == "Sampling · 抽样 —"
+    with scope(tenant=report.tenant):
+        Application.objects.create(
+            tenant=report.tenant,
+            organization=world.organization,
+            model_version=world.version,
+            target_level=3,
+            projects=["Payments platform"],
+            status=Application.Status.ACCEPTED,
+            applicant=world.lead.user,
+            engagement=world.engagement,
+        )
+
+    assert _sampling_row(report) == (
+        "Sampling · 抽样 Payments platform — every project proposed · 申请提出的全部项目"
+    )
