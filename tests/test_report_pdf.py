@@ -293,3 +293,28 @@ def test_without_a_sample_every_project_proposed_is_named_and_without_an_applica
     assert _sampling_row(report) == (
         "Sampling · 抽样 Payments platform — every project proposed · 申请提出的全部项目"
     )
+
+
+def test_planned_dates_print_as_a_range_or_one_dash(reported):
+    import datetime
+
+    from assessments.models import Engagement
+
+    world, report, _html, _path = reported
+
+    def planned():
+        with scope(tenant=report.tenant):
+            fresh = Report.objects.get(pk=report.pk)
+            text = flat(re.sub(r"<[^>]+>", " ", rendering.report_html(fresh)))
+        return re.search(r"Planned · 计划 : (.*?) Technical review", text).group(1)
+
+    with scope(tenant=report.tenant):
+        Engagement.objects.filter(pk=world.engagement.pk).update(
+            planned_start=None, planned_end=None
+        )
+    assert planned() == "—"
+    with scope(tenant=report.tenant):
+        Engagement.objects.filter(pk=world.engagement.pk).update(
+            planned_start=datetime.date(2026, 3, 2), planned_end=datetime.date(2026, 3, 6)
+        )
+    assert planned() == "2026-03-02 – 2026-03-06"
