@@ -69,7 +69,11 @@ class VerifyNumberForm(forms.Form):
 
 
 class VerifyFileForm(forms.Form):
-    pdf = forms.FileField(label=_("Certificate PDF"), allow_empty_file=True)
+    pdf = forms.FileField(
+        label=_("Certificate or report PDF"),
+        allow_empty_file=True,
+        help_text=_("A certificate or an assessment report downloaded from this portal."),
+    )
 
     def __init__(self, *args, upload_errors=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -273,7 +273,8 @@ class Report(TenantOwned):
     version = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RENDERING)
     pdf = models.FileField(upload_to=pdf_upload_to, blank=True, max_length=300)
-    sha256 = models.CharField(max_length=64, blank=True)
+    # Indexed: an uploaded report is found by its hash on the public verification page.
+    sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     signer_fingerprint = models.CharField(max_length=64, blank=True)
     page_count = models.PositiveIntegerField(null=True, blank=True)
     render_attempts = models.PositiveSmallIntegerField(default=0)

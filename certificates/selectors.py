@@ -5,7 +5,7 @@ import datetime
 from django_scopes import scopes_disabled
 
 from certificates import policy
-from certificates.models import Case, Certificate, CertificateEvent, ProgrammeVisit
+from certificates.models import Case, Certificate, CertificateEvent, ProgrammeVisit, Report
 
 
 def certificates_visible_to(membership):
@@ -41,6 +41,31 @@ def public_certificate_by_hash(sha256):
         return (
             Certificate.objects.select_related("tenant", "model_version")
             .filter(sha256=sha256)
+            .first()
+        )
+
+
+def public_report_by_hash(sha256):
+    """A rendered report version by the SHA-256 of its signed PDF (any tenant): an uploaded
+    report is recognised byte for byte, and only by whoever holds the file."""
+    if not sha256:
+        return None
+    with scopes_disabled():
+        return (
+            Report.objects.select_related(
+                "tenant", "engagement__organization", "engagement__model_version__model"
+            )
+            .filter(sha256=sha256, status=Report.Status.READY)
+            .first()
+        )
+
+
+def latest_report_version(engagement_id):
+    with scopes_disabled():
+        return (
+            Report.objects.filter(engagement_id=engagement_id, status=Report.Status.READY)
+            .order_by("-version")
+            .values_list("version", flat=True)
             .first()
         )
 

@@ -37,6 +37,7 @@ class Outcome(enum.StrEnum):
     SUPERSEDED = "superseded"
     NOT_OURS = "not_ours"
     ALTERED = "altered"
+    REPORT = "report"  # an uploaded file that is, byte for byte, a report version as issued
 
 
 class Tone(enum.StrEnum):
@@ -65,6 +66,7 @@ PRESENTATION = {
         Tone.BAD,
         "✘",
     ),
+    Outcome.REPORT: (pgettext_lazy("verification verdict", "Genuine report"), Tone.OK, "✔"),
 }
 
 _STATUS_OUTCOMES = {
@@ -81,9 +83,10 @@ class Verdict:
     """What the verification pages and API answer.
 
     ``certificate`` holds the :func:`public_facts` of the certificate the verdict is about,
-    when there is one to show. ``genuine`` is whether an uploaded file is, byte for byte, the
-    signed certificate the portal issued (a lookup by number has no file: false). ``checks``
-    are the signature checks of an uploaded file.
+    when there is one to show; ``report`` the :func:`report_facts` of an uploaded report.
+    ``genuine`` is whether an uploaded file is, byte for byte, the signed certificate or report
+    the portal issued (a lookup by number has no file: false). ``checks`` are the signature
+    checks of an uploaded file.
     """
 
     outcome: Outcome
@@ -91,6 +94,7 @@ class Verdict:
     certificate: dict | None = None
     genuine: bool = False
     checks: dict = field(default_factory=dict)
+    report: dict | None = None
 
     @property
     def headline(self) -> str:
@@ -116,6 +120,7 @@ class Verdict:
             "message": self.message,
             "genuine": self.genuine,
             "certificate": self.certificate,
+            "report": self.report,
             "checks": self.checks,
         }
 
@@ -331,13 +336,17 @@ def verify_upload(data: bytes) -> Verdict:
             ),
             checks=checks,
         )
-    certificate = selectors.public_certificate_by_hash(hashlib.sha256(data).hexdigest())
+    digest = hashlib.sha256(data).hexdigest()
+    certificate = selectors.public_certificate_by_hash(digest)
     if not is_published(certificate) or result.signer_fingerprint != certificate.signer_fingerprint:
+        report = selectors.public_report_by_hash(digest)
+        if report is not None and result.signer_fingerprint == report.signer_fingerprint:
+            return _genuine_report(report, checks)
         return Verdict(
             Outcome.NOT_OURS,
             _(
                 "This PDF is signed by an assessment body of this portal, but it is not one of "
-                "the certificates the portal issued."
+                "the certificates or reports the portal issued."
             ),
             checks=checks,
         )
@@ -348,6 +357,35 @@ def verify_upload(data: bytes) -> Verdict:
         + _("This file is the certificate exactly as issued.")
     )
     return Verdict(outcome, sentence, public_facts(certificate), genuine=True, checks=checks)
+
+
+def report_facts(report) -> dict:
+    """What the verification of an uploaded report shows: only what the file itself says, and
+    whether a later version has been issued since."""
+    engagement = report.engagement
+    latest = selectors.latest_report_version(engagement.pk)
+    return {
+        "engagement": engagement.reference,
+        "organization": engagement.organization.legal_name,
+        "body": report.tenant.name,
+        "model": f"{engagement.model_version.model.name_en} {engagement.model_version.version}",
+        "version": report.version,
+        "issued_at": (report.rendered_at or report.created_at).isoformat(),
+        "pages": report.page_count,
+        "latest": latest is None or report.version >= latest,
+    }
+
+
+def _genuine_report(report, checks) -> Verdict:
+    facts = report_facts(report)
+    issued = timezone.localtime(report.rendered_at or report.created_at).date().isoformat()
+    sentence = _(
+        "This file is the genuine report of engagement %(engagement)s of %(organization)s, "
+        "version %(version)s, signed by %(body)s on %(date)s, exactly as issued."
+    ) % {**facts, "date": issued}
+    if not facts["latest"]:
+        sentence += " " + _("A later version of this report has been issued since.")
+    return Verdict(Outcome.REPORT, sentence, genuine=True, checks=checks, report=facts)
 
 
 def _altered(data, result, checks) -> Verdict:
@@ -365,6 +403,14 @@ def _altered(data, result, checks) -> Verdict:
         sentence += " " + _(
             "It was made from certificate %(number)s: look that number up for its status."
         ) % {"number": original.number}
+    elif result.intact and result.valid and result.signed_length:
+        report = selectors.public_report_by_hash(
+            hashlib.sha256(data[: result.signed_length]).hexdigest()
+        )
+        if report is not None:
+            sentence += " " + _(
+                "It was made from version %(version)s of the report of engagement %(engagement)s."
+            ) % {"version": report.version, "engagement": report.engagement.reference}
     return Verdict(Outcome.ALTERED, sentence, checks=checks)
 
 

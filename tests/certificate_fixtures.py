@@ -102,3 +102,25 @@ def issued_certificate(granted, api_for, django_capture_on_commit_callbacks):
     assert response.status_code == 201, response.json()
     with scope(tenant=granted.tenant):
         return Certificate.objects.get(pk=response.json()["id"])
+
+
+@pytest.fixture
+def report_versions(granted, api_for, django_capture_on_commit_callbacks):
+    """Two versions of the report of a granted engagement, rendered and signed by the worker
+    task; returns (world, [version 1, version 2])."""
+    from certificates.models import Report
+
+    versions = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api_for(granted.lead).post(
+                f"/api/v1/t/{granted.tenant.slug}/reports/",
+                {"engagement": granted.engagement.pk},
+                format="json",
+            )
+        assert response.status_code == 201, response.json()
+        with scope(tenant=granted.tenant):
+            report = Report.objects.get(pk=response.json()["id"])
+        assert report.status == Report.Status.READY, report.last_error
+        versions.append(report)
+    return granted, versions

@@ -78,3 +78,68 @@ def test_demo_signed_with_a_local_ca_passes_production_verification(
     result = validate_pdf(data, trust_roots=[local_ca])
     assert result.ok and result.long_term
     assert not validate_pdf(data, trust_roots=[settings.DEV_CA_DIR / "dev-ca.pem"]).ok
+
+
+def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_signers_expiry(
+    db, pdf_settings, tmp_path, capsys
+):
+    """Issue 12's "done when" on the demo's own files: pdfsig with the README's trust command,
+    OpenSSL at the timestamp's time, pyHanko and the portal; then with the validation clock a
+    day past the signer's expiry (pdfsig has no clock: see docs/architecture.md)."""
+    import datetime as dt
+    import shutil
+    import sys
+    from pathlib import Path
+
+    import pytest
+    from django.test import Client
+
+    from certificates.credentials import signing_credentials
+
+    if not (shutil.which("pdfsig") and shutil.which("certutil") and shutil.which("openssl")):
+        pytest.skip("poppler-utils, libnss3-tools and openssl are needed")
+    settings = pdf_settings
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo")
+    ca = settings.DEV_CA_DIR / "dev-ca.pem"
+    nss = f"sql:{tmp_path / 'nss'}"
+    (tmp_path / "nss").mkdir()
+    subprocess.run(["certutil", "-N", "-d", nss, "--empty-password"], check=True)
+    subprocess.run(
+        ["certutil", "-A", "-d", nss, "-n", "dev", "-t", ",C,", "-i", str(ca)], check=True
+    )
+    with scopes_disabled():
+        certificate = Certificate.objects.get()
+        report = Report.objects.get()
+        files = {
+            "certificate": certificate.pdf.open("rb").read(),
+            "report": report.pdf.open("rb").read(),
+        }
+        path, passphrase = signing_credentials(certificate.tenant)
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    signer = pkcs12.load_key_and_certificates(Path(path).read_bytes(), passphrase.encode())[1]
+    later = signer.not_valid_after_utc + dt.timedelta(days=1)
+    checker = Path(__file__).resolve().parents[1] / "certificates" / "offline" / "openssl_check.py"
+    client = Client()
+    for name, data in files.items():
+        pdf = tmp_path / f"{name}.pdf"
+        pdf.write_bytes(data)
+        pdfsig = subprocess.run(
+            ["pdfsig", "-nssdir", nss, str(pdf)], capture_output=True, text=True
+        )
+        signature, document_timestamp = pdfsig.stdout.split("Signature #")[1:]
+        assert "Signature is Valid." in signature and "Certificate is Trusted." in signature, name
+        assert "Total document signed" in document_timestamp.replace("Not total", ""), name
+        openssl = subprocess.run(
+            [sys.executable, str(checker), str(pdf), "--ca", str(ca)],
+            capture_output=True,
+            text=True,
+        )
+        assert openssl.returncode == 0 and openssl.stdout.rstrip().endswith("VALID"), openssl.stdout
+        today = validate_pdf(data, trust_roots=[ca])
+        assert today.ok and today.long_term, (name, today.error)
+        past = validate_pdf(data, trust_roots=[ca], moment=later)
+        assert past.ok, (name, past.error)  # checked at the timestamp's time, not the clock's
+        body = client.post("/api/v1/verify/", {"pdf": pdf.open("rb")}).json()
+        assert body["genuine"] is True, (name, body)

@@ -355,6 +355,24 @@ VERDICT_FIELDS = {
     "message": serializers.CharField(),
 }
 
+VERIFIED_REPORT = inline_serializer(
+    "VerifiedReport",
+    {
+        "engagement": serializers.CharField(),
+        "organization": serializers.CharField(),
+        "body": serializers.CharField(),
+        "model": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "issued_at": serializers.DateTimeField(),
+        "pages": serializers.IntegerField(allow_null=True),
+        "latest": serializers.BooleanField(
+            help_text="False once a later version of the report has been issued."
+        ),
+    },
+    allow_null=True,
+    help_text="An uploaded report that is genuine: what it is (verdict `report`).",
+)
+
 PUBLIC_FACTS = inline_serializer(
     "PublicCertificate",
     {
@@ -408,6 +426,7 @@ verify_number.cls.throttle_scope = "public"
             **VERDICT_FIELDS,
             "genuine": serializers.BooleanField(),
             "certificate": serializers.DictField(allow_null=True),
+            "report": VERIFIED_REPORT,
             "checks": serializers.DictField(),
         },
     ),
@@ -418,7 +437,8 @@ verify_number.cls.throttle_scope = "public"
 @parser_classes([MultiPartParser])
 def verify_upload(request):
     """Public: the verdict on an uploaded PDF — the status of the certificate it is, exactly as
-    issued, or "altered" / "not_ours". A file that is not a readable PDF is a 400 on `pdf`."""
+    issued; "report" for an assessment report exactly as issued; or "altered" / "not_ours". A
+    file that is not a readable PDF is a 400 on `pdf`."""
     upload = request.FILES.get("pdf")
     skipped = (getattr(request._request, "upload_errors", None) or {}).get("pdf")
     data = verification.check_upload(upload, skipped_reason=skipped)
@@ -480,6 +500,7 @@ verify_credential_of.cls.throttle_scope = "public"
             **VERDICT_FIELDS,
             "genuine": serializers.BooleanField(),
             "certificate": serializers.DictField(allow_null=True),
+            "report": VERIFIED_REPORT,
             "checks": serializers.DictField(),
         },
     ),
