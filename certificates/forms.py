@@ -267,3 +267,36 @@ class CaseFilterForm(forms.Form):
         ],
     )
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+
+
+class BodyParticularsForm(forms.Form):
+    """What the body's certificates and reports print of the body (certificates.services.
+    particulars checks and stores it)."""
+
+    name_zh = forms.CharField(label=_("Chinese name"), max_length=200, required=False)
+    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    accreditation_body = forms.CharField(
+        label=_("Accreditation body"),
+        max_length=200,
+        required=False,
+        help_text=_("For example CNAS."),
+    )
+    accreditation_number = forms.CharField(
+        label=_("Accreditation number"), max_length=60, required=False
+    )
+    logo = forms.FileField(label=_("Logo"), required=False, help_text=_("PNG, JPEG or SVG."))
+    clear_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    accreditation_mark = forms.FileField(
+        label=_("Accreditation mark"),
+        required=False,
+        help_text=_("PNG, JPEG or SVG, printed beside the body's name on certificates."),
+    )
+    clear_accreditation_mark = forms.BooleanField(
+        label=_("Remove the accreditation mark"), required=False
+    )
+    seal = forms.FileField(
+        label=_("Seal"),
+        required=False,
+        help_text=_("Optional PNG or SVG of the body's seal, printed beside the signature."),
+    )
+    clear_seal = forms.BooleanField(label=_("Remove the seal"), required=False)

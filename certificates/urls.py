@@ -7,6 +7,7 @@ from certificates import case_views, review_views, views
 app_name = "certificates"
 
 urlpatterns = [
+    path("particulars/", views.body_particulars, name="particulars"),
     path("certificates/", views.certificate_list, name="list"),
     path("certificates/<int:certificate_id>/", views.certificate_detail, name="detail"),
     path("certificates/<int:certificate_id>/status/", views.certificate_status, name="status"),

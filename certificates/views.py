@@ -16,6 +16,7 @@ from assessments.selectors.engagements import visible_engagement_or_404
 from certificates import openbadges, policy, selectors, services, trust, verification
 from certificates.credentials import SigningNotConfigured
 from certificates.forms import (
+    BodyParticularsForm,
     ConcludeForm,
     IssueForm,
     ReasonForm,
@@ -25,11 +26,13 @@ from certificates.forms import (
     VerifyNumberForm,
 )
 from certificates.models import Certificate, ProgrammeVisit, StatusList
-from certificates.services import badges, programme
+from certificates.services import badges, particulars, programme
 from portal import trail
 from portal.errors import DomainError
 from portal.forms import submitted, submitted_files
 from portal.storage import TamperedFile, open_verified
+from tenants.access import require_capability
+from tenants.roles import Capability
 
 
 def _error_text(error):
@@ -402,3 +405,40 @@ def status_list(request, slug, purpose):
     response = HttpResponse(stored.credential, content_type=openbadges.MEDIA_TYPE)
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def body_particulars(request):
+    """What the body's certificates and reports print of the body: its Chinese name, address,
+    accreditation and images (ISO/IEC 17021-1 8.2.2). Tenant admins only; audited."""
+    require_capability(request.membership, Capability.MANAGE_SETTINGS)
+    tenant = request.tenant
+    form = BodyParticularsForm(
+        submitted(request),
+        submitted_files(request),
+        initial={name: getattr(tenant, name) for name in particulars.TEXTS},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            particulars.update_particulars(
+                tenant=tenant,
+                by=request.membership,
+                texts={name: data[name] for name in particulars.TEXTS},
+                images={name: data[name].read() for name in particulars.IMAGES if data[name]},
+                clear=[name for name in particulars.IMAGES if data[f"clear_{name}"]],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Body particulars saved."))
+            return redirect("certificates:particulars", tenant.slug)
+    images = [
+        (name, form[name].label, particulars.stored_image(tenant, name))
+        for name in particulars.IMAGES
+    ]
+    return render(
+        request,
+        "certificates/particulars.html",
+        {"form": form, "images": images},
+        status=400 if form.errors else 200,
+    )

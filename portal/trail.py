@@ -23,6 +23,10 @@ from portal.models import AuditEntry
 SENTENCES = {
     "engagement.created": (gettext_lazy("%(actor)s created the engagement %(object)s"), None),
     "engagement.updated": (gettext_lazy("%(actor)s edited the engagement"), None),
+    "tenant.particulars": (
+        gettext_lazy("%(actor)s changed what certificates print of the body"),
+        None,
+    ),
     "engagement.transition": (
         gettext_lazy("%(actor)s moved the engagement from %(old)s to %(new)s"),
         "state",

@@ -1,5 +1,6 @@
 """Certificate API of a tenant (included under /api/v1/t/<tenant>/)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from certificates.api import cases, review_views, views
@@ -12,4 +13,7 @@ router.register("cases", cases.CaseViewSet, basename="case")
 router.register("appeals", cases.AppealViewSet, basename="appeal")
 router.register("report-reviews", review_views.ReportReviewViewSet, basename="report-review")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("particulars/", views.body_particulars, name="particulars"),
+    *router.urls,
+]

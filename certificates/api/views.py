@@ -16,18 +16,20 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from assessments.api.engagements import VisibleEngagementField, visible_engagements
 from certificates import openbadges, selectors, services, trust, verification
 from certificates.models import Certificate, ProgrammeVisit, Report
-from certificates.services import programme
+from certificates.services import particulars, programme
 from portal.addresses import ClientAddressRateThrottle
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 from portal.storage import TamperedFile, open_verified
+from tenants.roles import Capability, has_capability
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -572,3 +574,67 @@ def verify_trust(request):
 
 
 verify_trust.cls.throttle_scope = "public"
+
+
+class ParticularsSerializer(serializers.Serializer):
+    """What the body's certificates and reports print of the body (ISO/IEC 17021-1 8.2.2)."""
+
+    name = serializers.CharField(read_only=True)
+    name_zh = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    accreditation_body = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    accreditation_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    logo = serializers.FileField(required=False, write_only=True, help_text="PNG, JPEG or SVG.")
+    accreditation_mark = serializers.FileField(
+        required=False, write_only=True, help_text="PNG, JPEG or SVG."
+    )
+    seal = serializers.FileField(required=False, write_only=True, help_text="PNG, JPEG or SVG.")
+    clear = serializers.ListField(
+        child=serializers.ChoiceField(choices=particulars.IMAGES),
+        required=False,
+        write_only=True,
+        help_text="Images to remove.",
+    )
+    images = serializers.DictField(
+        child=serializers.CharField(allow_null=True),
+        read_only=True,
+        help_text="Each image's media type, or null when the body has none.",
+    )
+
+
+def _particulars(tenant):
+    images = {}
+    for name in particulars.IMAGES:
+        url = particulars.stored_image(tenant, name)
+        images[name] = url[5 : url.index(";")] if url else None
+    return {
+        "name": tenant.name,
+        **{name: getattr(tenant, name) for name in particulars.TEXTS},
+        "images": images,
+    }
+
+
+@extend_schema(request=ParticularsSerializer, responses=ParticularsSerializer)
+@api_view(["GET", "PATCH"])
+@parser_classes([JSONParser, MultiPartParser, FormParser])
+def body_particulars(request, **kwargs):
+    """What the body's certificates and reports print of the body: Chinese name, address,
+    accreditation, logo, accreditation mark and seal. PATCH (JSON, or multipart with image
+    files) checks everything against a sample certificate before storing any of it. Tenant
+    admins only; audited."""
+    membership = request.membership
+    if not has_capability(membership, Capability.MANAGE_SETTINGS):
+        raise PermissionDenied(_("Your role in this assessment body does not allow this."))
+    tenant = request.tenant
+    if request.method == "PATCH":
+        serializer = ParticularsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tenant = particulars.update_particulars(
+            tenant=tenant,
+            by=membership,
+            texts={name: data[name] for name in particulars.TEXTS if name in data},
+            images={name: data[name].read() for name in particulars.IMAGES if name in data},
+            clear=data.get("clear", []),
+        )
+    return Response(_particulars(tenant))

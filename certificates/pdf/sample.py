@@ -56,6 +56,8 @@ class SampleCertificate:
     expires: datetime.date = datetime.date(2028, 3, 13)
     verify_url: str = "https://assay.example.com/verify/EAS-2025-000123"
     seal: str = ""  # a data: URL of the body's seal image
+    logo: str = ""  # a data: URL of the body's logo
+    accreditation_mark: str = ""  # a data: URL of the accreditation mark
     zh: bool = True
 
 
@@ -103,8 +105,8 @@ def certificate_html(fields: SampleCertificate = SampleCertificate()) -> str:
             "signatory": fields.signatory,
             "verify_url": fields.verify_url,
             "qr": mark_safe(qr_svg(fields.verify_url, size="27mm")),  # noqa: S308 (our SVG)
-            "logo": "",
-            "accreditation_mark": "",
+            "logo": fields.logo,
+            "accreditation_mark": fields.accreditation_mark,
             "seal": fields.seal,
             "supersedes": fields.supersedes,
         },
