@@ -424,7 +424,11 @@ def body_particulars(request):
                 tenant=tenant,
                 by=request.membership,
                 texts={name: data[name] for name in particulars.TEXTS},
-                images={name: data[name].read() for name in particulars.IMAGES if data[name]},
+                images={
+                    name: particulars.read_upload(data[name])
+                    for name in particulars.IMAGES
+                    if data[name]
+                },
                 clear=[name for name in particulars.IMAGES if data[f"clear_{name}"]],
             )
         except ValidationError as error:

@@ -205,3 +205,22 @@ def test_a_change_reads_as_a_sentence_in_the_audit_trail(tenant, admin, api_for)
         entry = AuditEntry.objects.filter(verb="tenant.particulars").get()
 
     assert trail.sentence(entry, {}).endswith("changed what certificates print of the body")
+
+
+def test_a_replaced_or_removed_image_leaves_no_file_behind(
+    tenant, admin, api_for, django_capture_on_commit_callbacks
+):
+    api = api_for(admin)
+    url = f"/api/v1/t/{tenant.slug}/particulars/"
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch(url, {"seal": _upload("seal.png", png())}, format="multipart")
+    first = _tenant(tenant).seal
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch(url, {"seal": _upload("seal.svg", SVG)}, format="multipart")
+    second = _tenant(tenant).seal
+    with django_capture_on_commit_callbacks(execute=True):
+        api.patch(url, {"clear": ["seal"]}, format="json")
+
+    assert first.name != second.name
+    assert not first.storage.exists(first.name) and not second.storage.exists(second.name)
+    assert not _tenant(tenant).seal

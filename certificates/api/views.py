@@ -634,7 +634,11 @@ def body_particulars(request, **kwargs):
             tenant=tenant,
             by=membership,
             texts={name: data[name] for name in particulars.TEXTS if name in data},
-            images={name: data[name].read() for name in particulars.IMAGES if name in data},
+            images={
+                name: particulars.read_upload(data[name])
+                for name in particulars.IMAGES
+                if name in data
+            },
             clear=data.get("clear", []),
         )
     return Response(_particulars(tenant))

@@ -62,6 +62,11 @@ def check_image(data: bytes) -> str:
     return kind
 
 
+def read_upload(upload) -> bytes:
+    """An uploaded image's bytes, read no further than one byte past the limit."""
+    return upload.read(MAX_IMAGE_BYTES + 1)
+
+
 def data_url(data: bytes, kind: str) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode()}"
 
@@ -138,15 +143,23 @@ def update_particulars(*, tenant: Tenant, by, texts: dict, images: dict, clear=(
         changes = audit.diff(tenant, TEXTS, texts)
         for name, value in texts.items():
             setattr(tenant, name, value)
+        replaced = []  # files no certificate needs any more: each one inlined what it printed
         for name, data in images.items():
-            getattr(tenant, name).save(
+            field = getattr(tenant, name)
+            changes[name] = ["image" if field else "", f"{len(data)} bytes"]
+            if field:
+                replaced.append(field.name)
+            field.save(
                 f"{tenant.slug}-{name}.{EXTENSIONS[kinds[name]]}", ContentFile(data), save=False
             )
-            changes[name] = ["", f"{len(data)} bytes"]
         for name in clear:
-            if name in IMAGES and name not in images and getattr(tenant, name):
+            field = getattr(tenant, name)
+            if name in IMAGES and name not in images and field:
+                replaced.append(field.name)
                 setattr(tenant, name, "")
                 changes[name] = ["image", ""]
+        storage = getattr(tenant, IMAGES[0]).storage
+        transaction.on_commit(lambda: [storage.delete(old) for old in replaced])
         if changes:
             tenant.save(update_fields=[*TEXTS, *IMAGES])
             audit.record(
