@@ -1,11 +1,12 @@
-"""Public verification of certificates: by number, or by the PDF itself.
+"""Public verification of certificates: by number, or by the PDF itself; and of assessment
+reports, by the PDF.
 
 The answer is a :class:`Verdict`, decided here and only here, that the web page and the API
 both show: an :class:`Outcome` (valid, suspended, withdrawn, expired, superseded, not issued by
-this portal, altered after signing) with its headline word, its tone (the colour class) and a
-sentence for people. The outcome comes first: a genuine file of a suspended certificate is
-"Suspended", and a signed file with anything appended after its signature is "Altered after
-signing", whatever else is true of it.
+this portal, altered after signing; a genuine report) with its headline word, its tone (the
+colour class) and a sentence for people. The outcome comes first: a genuine file of a
+suspended certificate is "Suspended", and a signed file with anything appended after its
+signature is "Altered after signing", whatever else is true of it.
 """
 
 import contextlib
