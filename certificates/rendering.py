@@ -54,10 +54,15 @@ def _sign(pdf, tenant, reason):
 
 def _logo(tenant):
     """The tenant's logo inline (data: URL), so the renderer never opens a file or URL."""
-    return _inline_image(tenant.logo)
+    return inline_image(tenant.logo)
 
 
-def _inline_image(field):
+def data_url(data: bytes, kind: str) -> str:
+    """``data`` of media type ``kind`` as a data: URL, for the renderer to draw inline."""
+    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+
+
+def inline_image(field):
     """An image file field of the tenant (logo, accreditation mark, seal) as a data: URL."""
     if not field:
         return ""
@@ -69,7 +74,7 @@ def _inline_image(field):
     kind = mimetypes.guess_type(field.name)[0] or "image/png"
     if kind not in ("image/png", "image/jpeg", "image/svg+xml"):
         return ""
-    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
+    return data_url(data, kind)
 
 
 def verify_url(certificate):
@@ -94,8 +99,8 @@ def certificate_html(certificate):
             "verify_url": url,
             "qr": mark_safe(qr_svg(url, size="27mm")),  # noqa: S308 (our SVG)
             "logo": _logo(certificate.tenant),
-            "accreditation_mark": _inline_image(certificate.tenant.accreditation_mark),
-            "seal": _inline_image(certificate.tenant.seal),
+            "accreditation_mark": inline_image(certificate.tenant.accreditation_mark),
+            "seal": inline_image(certificate.tenant.seal),
             "supersedes": certificate.supersedes.number if certificate.supersedes_id else "",
         },
     )

@@ -16,7 +16,6 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -29,7 +28,8 @@ from portal.addresses import ClientAddressRateThrottle
 from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 from portal.storage import TamperedFile, open_verified
-from tenants.roles import Capability, has_capability
+from tenants.access import require_capability
+from tenants.roles import Capability
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -603,14 +603,10 @@ class ParticularsSerializer(serializers.Serializer):
 
 
 def _particulars(tenant):
-    images = {}
-    for name in particulars.IMAGES:
-        url = particulars.stored_image(tenant, name)
-        images[name] = url[5 : url.index(";")] if url else None
     return {
         "name": tenant.name,
         **{name: getattr(tenant, name) for name in particulars.TEXTS},
-        "images": images,
+        "images": {name: particulars.stored_type(tenant, name) for name in particulars.IMAGES},
     }
 
 
@@ -623,8 +619,7 @@ def body_particulars(request, **kwargs):
     files) checks everything against a sample certificate before storing any of it. Tenant
     admins only; audited."""
     membership = request.membership
-    if not has_capability(membership, Capability.MANAGE_SETTINGS):
-        raise PermissionDenied(_("Your role in this assessment body does not allow this."))
+    require_capability(membership, Capability.MANAGE_SETTINGS)
     tenant = request.tenant
     if request.method == "PATCH":
         serializer = ParticularsSerializer(data=request.data, partial=True)

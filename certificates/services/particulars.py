@@ -3,7 +3,7 @@
 Set by the body's tenant admins, in the browser and through the API (docs/architecture.md,
 "Body particulars"): checked first, stored all together or not at all, audited."""
 
-import base64
+import mimetypes
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parsed only after DOCTYPE/ENTITY are refused
 from dataclasses import replace
@@ -67,15 +67,18 @@ def read_upload(upload) -> bytes:
     return upload.read(MAX_IMAGE_BYTES + 1)
 
 
-def data_url(data: bytes, kind: str) -> str:
-    return f"data:{kind};base64,{base64.b64encode(data).decode()}"
-
-
 def stored_image(tenant: Tenant, name: str) -> str:
     """The body's stored image ``name`` as a data: URL ("" when there is none)."""
-    from certificates.rendering import _inline_image
+    from certificates.rendering import inline_image
 
-    return _inline_image(getattr(tenant, name))
+    return inline_image(getattr(tenant, name))
+
+
+def stored_type(tenant: Tenant, name: str) -> str | None:
+    """The media type of the body's stored image ``name`` (None when there is none), from the
+    extension it was stored under after its bytes were checked: the file is not read."""
+    field = getattr(tenant, name)
+    return mimetypes.guess_type(field.name)[0] if field else None
 
 
 def check_certificate_fits(tenant: Tenant, texts: dict, images: dict) -> None:
@@ -135,6 +138,8 @@ def update_particulars(*, tenant: Tenant, by, texts: dict, images: dict, clear=(
             errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
+    from certificates.rendering import data_url
+
     previews = {name: data_url(data, kinds[name]) for name, data in images.items()}
     previews.update({name: "" for name in clear if name in IMAGES and name not in images})
     check_certificate_fits(tenant, texts, previews)
