@@ -8,11 +8,16 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parsed only after DOCTYPE/ENTITY are refused
 from dataclasses import replace
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from certificates.pdf.render import LayoutOverflow, UnprintableText, check_fit
+from certificates.pdf.sample import SampleCertificate, certificate_html
+from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT
+from certificates.rendering import _static_root, data_url, inline_image
 from portal import audit
 from tenants.access import require_capability
 from tenants.models import Tenant
@@ -69,8 +74,6 @@ def read_upload(upload) -> bytes:
 
 def stored_image(tenant: Tenant, name: str) -> str:
     """The body's stored image ``name`` as a data: URL ("" when there is none)."""
-    from certificates.rendering import inline_image
-
     return inline_image(getattr(tenant, name))
 
 
@@ -84,13 +87,6 @@ def stored_type(tenant: Tenant, name: str) -> str | None:
 def check_certificate_fits(tenant: Tenant, texts: dict, images: dict) -> None:
     """A typical certificate of the body, laid out with these particulars, must fit its page
     and print every character: the refusal comes now, not at the next certificate's issue."""
-    from django.conf import settings
-
-    from certificates.pdf.render import LayoutOverflow, UnprintableText, check_fit
-    from certificates.pdf.sample import SampleCertificate, certificate_html
-    from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT
-    from certificates.rendering import _static_root
-
     sample = replace(
         SampleCertificate(),
         issuer_en=tenant.name,
@@ -138,8 +134,6 @@ def update_particulars(*, tenant: Tenant, by, texts: dict, images: dict, clear=(
             errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
-    from certificates.rendering import data_url
-
     previews = {name: data_url(data, kinds[name]) for name, data in images.items()}
     previews.update({name: "" for name in clear if name in IMAGES and name not in images})
     check_certificate_fits(tenant, texts, previews)
