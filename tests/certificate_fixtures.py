@@ -124,3 +124,17 @@ def report_versions(granted, api_for, django_capture_on_commit_callbacks):
         assert report.status == Report.Status.READY, report.last_error
         versions.append(report)
     return granted, versions
+
+
+def trusting_nss_db(directory, ca_path):
+    """An NSS database in ``directory`` trusting ``ca_path`` for signatures, as pdfsig reads
+    trust: the README's command (``,C,``; ``C,,`` would trust it for TLS servers only)."""
+    import subprocess
+
+    database = f"sql:{directory}"
+    subprocess.run(["certutil", "-N", "--empty-password", "-d", database], check=True)
+    subprocess.run(
+        ["certutil", "-A", "-n", "ca", "-t", ",C,", "-i", str(ca_path), "-d", database],
+        check=True,
+    )
+    return database

@@ -10,6 +10,7 @@ from certificates.pdf.signing import LOCAL_CA_NAME, LOCAL_CA_STEM, validate_pdf
 from portal.checks import check_production_settings
 from tenants.models import Membership, Organization, Tenant, User
 from tenants.roles import Role
+from tests.certificate_fixtures import trusting_nss_db
 
 
 def test_demo_data_loads_once_and_twice_duplicates_nothing(db, pdf_settings, tmp_path, capsys):
@@ -102,12 +103,8 @@ def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_si
     settings.VAR_DIR = tmp_path
     call_command("load_demo")
     ca = settings.DEV_CA_DIR / "dev-ca.pem"
-    nss = f"sql:{tmp_path / 'nss'}"
     (tmp_path / "nss").mkdir()
-    subprocess.run(["certutil", "-N", "-d", nss, "--empty-password"], check=True)
-    subprocess.run(
-        ["certutil", "-A", "-d", nss, "-n", "dev", "-t", ",C,", "-i", str(ca)], check=True
-    )
+    nss = trusting_nss_db(tmp_path / "nss", ca)
     with scopes_disabled():
         certificate = Certificate.objects.get()
         report = Report.objects.get()
@@ -120,7 +117,8 @@ def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_si
 
     signer = pkcs12.load_key_and_certificates(Path(path).read_bytes(), passphrase.encode())[1]
     later = signer.not_valid_after_utc + dt.timedelta(days=1)
-    checker = Path(__file__).resolve().parents[1] / "certificates" / "offline" / "openssl_check.py"
+    from certificates.trust import OPENSSL_CHECK as checker
+
     client = Client()
     for name, data in files.items():
         pdf = tmp_path / f"{name}.pdf"

@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certificates.credentials import trust_roots
+from certificates.trust import OPENSSL_CHECK
 
 
 def _der_sha256(cert):
@@ -77,12 +78,7 @@ def test_the_check_downloads_as_the_file_in_the_repository(client):
     assert response.status_code == 200
     assert 'filename="openssl_check.py"' in response["Content-Disposition"]
     data = b"".join(response.streaming_content)
-    assert (
-        data
-        == (
-            Path(__file__).resolve().parents[1] / "certificates" / "offline" / "openssl_check.py"
-        ).read_bytes()
-    )
+    assert data == OPENSSL_CHECK.read_bytes()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

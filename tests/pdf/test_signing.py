@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -42,6 +41,8 @@ from certificates.pdf.signing import (
     validate_pdf,
     write_dev_crl,
 )
+from certificates.trust import OPENSSL_CHECK
+from tests.certificate_fixtures import trusting_nss_db
 
 TENANT = "Example Assessment Services Ltd."
 SHORT_LIFE_S = 4
@@ -114,25 +115,7 @@ def nss_db(tmp_path_factory, credentials):
     """An NSS database trusting the development CA, as pdfsig reads trust from one."""
     if shutil.which("certutil") is None:
         pytest.skip("libnss3-tools (certutil) is not installed")
-    directory = tmp_path_factory.mktemp("nssdb")
-    database = f"sql:{directory}"
-    subprocess.run(["certutil", "-N", "--empty-password", "-d", database], check=True)
-    subprocess.run(
-        [
-            "certutil",
-            "-A",
-            "-n",
-            "ca",
-            "-t",
-            ",C,",  # trusted to issue signing certificates: the README's command
-            "-i",
-            str(credentials.ca_cert_path),
-            "-d",
-            database,
-        ],
-        check=True,
-    )
-    return database
+    return trusting_nss_db(tmp_path_factory.mktemp("nssdb"), credentials.ca_cert_path)
 
 
 def pdfsig(pdf, tmp_path, *options):
@@ -428,10 +411,6 @@ def test_a_file_that_is_not_a_pdf_is_unreadable(data, credentials):
 
 
 # --- OpenSSL alone, at the timestamp's time (certificates/offline/openssl_check.py) -----------
-
-OPENSSL_CHECK = (
-    Path(__file__).resolve().parents[2] / "certificates" / "offline" / "openssl_check.py"
-)
 
 
 def openssl_check(pdf, tmp_path, *cas):
