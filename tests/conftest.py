@@ -1,8 +1,12 @@
 import os
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connections
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
@@ -26,6 +30,18 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def empty_cache(monkeypatch):
+    """Rate limits counted afresh: an empty cache, and django-ratelimit's clock held still.
+    Its windows are fixed, so a test that counts up to a limit on a slow machine could
+    otherwise straddle two windows and never see the refusal (DRF's throttles slide)."""
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
+    cache.clear()
+    yield
+    cache.clear()  # leave no counted requests to the next test
 
 
 @pytest.fixture

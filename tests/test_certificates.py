@@ -5,7 +5,6 @@ import subprocess
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope
 
@@ -289,13 +288,6 @@ def test_a_hostile_organization_name_is_printed_not_loaded(
     text = _pdf_text(path)
     assert "file:///etc/passwd" in text and "root:x:0" not in text
     assert requests == []
-
-
-@pytest.fixture
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()  # leave no counted requests to the next test
 
 
 @pytest.mark.parametrize("path", ["/verify/NOPE-2026-00001/", "/api/v1/verify/NOPE-2026-00001/"])

@@ -2,20 +2,12 @@
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import RequestFactory
 
 from portal.addresses import client_ip
 
 PATHS = ["/verify/NOPE-2026-00001/", "/api/v1/verify/NOPE-2026-00001/"]
 LIMIT = int(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["public"].split("/")[0])
-
-
-@pytest.fixture
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()  # leave no counted requests to the next test
 
 
 def _request(remote, forwarded=None):

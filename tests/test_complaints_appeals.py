@@ -180,7 +180,7 @@ def test_bad_complaints_are_400s_naming_the_field_and_write_nothing(
         assert not Case.objects.exists()
 
 
-def test_the_public_form_is_rate_limited(world, client, settings):
+def test_the_public_form_is_rate_limited(world, client, empty_cache):
     from certificates import case_views
 
     url = f"/complaints/{world.tenant.slug}/"

@@ -29,10 +29,8 @@ TODAY = datetime.date.today()
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
+def _counted_afresh(empty_cache):
+    """Every directory test starts with no cached search and no counted requests."""
 
 
 @pytest.fixture

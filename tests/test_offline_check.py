@@ -21,14 +21,16 @@ def _der_sha256(cert):
 
 
 def _configured():
-    return [
+    found = [
         c
         for path in trust_roots()
         for c in x509.load_pem_x509_certificates(Path(path).read_bytes())
     ]
+    assert found, "no trusted CA is configured: the test would compare nothing"
+    return found
 
 
-def test_the_trusted_authorities_download_as_one_pem(client, settings):
+def test_the_trusted_authorities_download_as_one_pem(client, pdf_settings):
     response = client.get("/verify/trust/roots.pem")
 
     assert response.status_code == 200
@@ -42,8 +44,8 @@ def test_the_trusted_authorities_download_as_one_pem(client, settings):
         assert f"# SHA-256 {_der_sha256(cert)}" in response.content.decode()
 
 
-def test_an_authority_configured_twice_is_served_once(client, settings):
-    settings.CERTIFICATE_TRUST_ROOTS = [*trust_roots(), *trust_roots()]
+def test_an_authority_configured_twice_is_served_once(client, pdf_settings):
+    pdf_settings.CERTIFICATE_TRUST_ROOTS = [*trust_roots(), *trust_roots()]
 
     served = x509.load_pem_x509_certificates(client.get("/verify/trust/roots.pem").content)
 
@@ -56,7 +58,7 @@ def test_no_trusted_authority_is_a_404_not_an_empty_file(client, settings, tmp_p
     assert client.get("/verify/trust/roots.pem").status_code == 404
 
 
-def test_the_api_lists_the_authorities_and_where_to_get_the_check(client):
+def test_the_api_lists_the_authorities_and_where_to_get_the_check(client, pdf_settings):
     body = client.get("/api/v1/verify/trust/").json()
 
     assert [root["sha256"] for root in body["roots"]] == list(
