@@ -5,7 +5,7 @@ A large report is rendered a few domains per part, in parallel on the `pdf` work
 number (``REPORT_PART_CSS``): its own would restart at 1. :func:`join_parts` appends the parts'
 pages in order (fonts, outline entries and links come along) and draws the page furniture of
 the whole document over them: a WeasyPrint document of as many empty pages, with the report's
-margin boxes (``REPORT_FURNITURE_CSS``: the header from page 2 on, "n / total" on every page),
+margin boxes (``report_page_rules``: the header from page 2 on, "n / total" on every page),
 each of its pages merged onto the page of the same number. The result is what one render of
 the whole report prints in its margins.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from pypdf import PdfReader, PdfWriter
 
 from .render import render_pdf
-from .styles import REPORT_FURNITURE_CSS
+from .styles import REPORT_FURNITURE_CSS, report_page_rules
 
 
 def css_string(text: str) -> str:
@@ -32,7 +32,7 @@ def css_string(text: str) -> str:
 def furniture_pdf(pages: int, *, header: str, font_dir: str | Path) -> bytes:
     """``pages`` empty A4 pages carrying only the report's header and page numbers."""
     html = "<!DOCTYPE html><html><body>" + '<div class="page"></div>' * pages + "</body></html>"
-    css = REPORT_FURNITURE_CSS.replace("{left}", css_string(header))
+    css = report_page_rules(css_string(header)) + REPORT_FURNITURE_CSS
     return render_pdf(html, static_root=None, font_dir=font_dir, stylesheets=[css])
 
 
