@@ -1,6 +1,7 @@
 """The Celery app. Redis is the broker when REDIS_URL is set, else kombu's filesystem transport
 (development only: with DEBUG off a worker or beat refuses to start without REDIS_URL)."""
 
+import gc
 import os
 
 from celery import Celery
@@ -34,6 +35,22 @@ def refuse_unsafe_production(**kwargs):
     except ImproperlyConfigured as error:
         # Celery logs and swallows a receiver's exception; an exit is not swallowed.
         raise SystemExit(str(error)) from error
+
+
+@worker_init.connect
+def load_before_forking(**kwargs):
+    """The URLconf imported and the startup objects frozen in the worker's main process,
+    before it forks its pool (worker_init follows the import of the task modules).
+
+    A task's first reverse() imported every view and API module, in each process, 0.3 to
+    0.5 s on the first report or certificate after a start (measured); forked children now
+    share them. gc.freeze() then keeps the garbage collector off those 200,000-odd objects,
+    which live as long as the process: a full collection no longer walks them again in a
+    task (docs/architecture.md, "PDF work on Celery's terms")."""
+    from django.urls import get_resolver
+
+    get_resolver().reverse_dict  # noqa: B018 - its evaluation loads and indexes every URL
+    gc.freeze()
 
 
 @setup_logging.connect

@@ -133,6 +133,18 @@ def test_a_production_process_starts_with_what_it_needs(tmp_path, start):
     assert result.returncode == 0, result.stderr
 
 
+def test_a_worker_loads_the_views_and_freezes_them_before_forking_its_pool(tmp_path):
+    """The first task after a start pays no imports, and collections skip what every process
+    of the pool shares (portal/celery.py, load_before_forking)."""
+    probe = "; import gc, sys; print(gc.get_freeze_count(), 'certificates.views' in sys.modules)"
+    before = _run(_production_env(tmp_path), "-c", START_WORKER.split("; worker_init")[0] + probe)
+    after = _run(_production_env(tmp_path), "-c", START_WORKER + probe)
+
+    assert before.stdout.split() == ["0", "False"], before.stderr
+    frozen, loaded = after.stdout.split()
+    assert int(frozen) > 100_000 and loaded == "True", after.stderr
+
+
 def test_api_docs_are_public_by_default(client, db):
     assert django_settings.API_DOCS_PUBLIC is True
     assert client.get("/api/v1/schema/").status_code == 200

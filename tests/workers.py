@@ -31,12 +31,13 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def wait_for(predicate, *, timeout, what):
+def wait_for(predicate, *, timeout, what, interval=0.1):
+    """Poll ``predicate`` every ``interval`` seconds until it holds (a timed wait: finer)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
-        time.sleep(0.1)
+        time.sleep(interval)
     raise AssertionError(f"waited {timeout} s for {what}")
 
 
