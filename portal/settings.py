@@ -313,6 +313,8 @@ if not REDIS_URL:
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # The exchange table: kombu's default is "control" in the current directory.
+        "control_folder": str(_broker_dir / "control"),
     }
 if REDIS_URL:
     # A message a killed worker had taken comes back after this long (and the sweeper below

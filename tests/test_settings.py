@@ -195,3 +195,32 @@ def test_no_model_change_lacks_a_migration():
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_embedded_broker_keeps_every_folder_under_var(tmp_path):
+    """Without Redis, kombu's filesystem transport holds messages and its exchange table in
+    the var folder, not in whatever folder the process was started from."""
+    started_in = tmp_path / "elsewhere"
+    started_in.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(
+        ASSAY_VAR_DIR=str(tmp_path / "var"),
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="portal.settings",
+    )
+    publish = (
+        "import django; django.setup(); from portal.celery import app; "
+        "app.send_task('certificates.tasks.sweep_pending', queue='pdf')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", publish],
+        cwd=started_in,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert list(started_in.iterdir()) == []
+    assert list((tmp_path / "var" / "celery-broker").glob("**/pdf.exchange"))
