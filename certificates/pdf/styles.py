@@ -132,11 +132,11 @@ CERTIFICATE_LAYOUT = Fit(
 
 
 def report_page_rules(left: str) -> str:
-    """The report's page box and margin boxes, ``left`` the CSS content of the running header
-    (a report rendered in parts gets them from REPORT_FURNITURE_CSS, drawn over the joined
-    pages: certificates/pdf/join.py). The margin boxes have fixed widths, of the 186 mm
-    between the margins: at auto widths WeasyPrint measures each box's content again on
-    every page, a third of the time of a 16-page report's furniture (measured)."""
+    """The report's page box and margin boxes, ``left`` the CSS content of the running header.
+    A report rendered whole prints them itself; one rendered in parts gets them drawn over
+    the joined pages (certificates/pdf/join.py). The margin boxes have fixed widths, of the
+    186 mm between the margins: at auto widths WeasyPrint measures each box's content again
+    on every page, about a quarter of the time of a 16-page report's furniture (measured)."""
     text = "font-size: 7.5pt; color: #5b6878;"
     return (
         "@page {\n  size: A4; margin: 17mm 12mm 15mm;\n"
