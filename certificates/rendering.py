@@ -124,12 +124,18 @@ def check_certificate_fits(certificate):
     worker's render would: the same template, stylesheet and fit steps. Bounded input (names of
     at most 200 characters, the model's domains), so it runs in the request, in this process.
     """
+    return check_certificate_html_fits(certificate_html(certificate))
+
+
+def check_certificate_html_fits(html):
+    """:func:`check_certificate_fits` of a certificate's HTML (a real one, or the sample a
+    body's particulars are tried on: certificates.services.particulars)."""
     try:
         font_set(settings.PDF_FONT_DIR)
     except FontCacheError:  # set-up did not build it here (a fresh checkout): build it now
         build_font_cache(settings.PDF_FONT_DIR)
     return check_fit(
-        certificate_html(certificate),
+        html,
         static_root=_static_root(),
         font_dir=settings.PDF_FONT_DIR,
         stylesheets=[CERTIFICATE_CSS],

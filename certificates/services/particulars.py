@@ -8,16 +8,14 @@ import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parsed only after DOCTYPE/ENTITY are refused
 from dataclasses import replace
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from certificates.pdf.render import LayoutOverflow, UnprintableText, check_fit
+from certificates.pdf.render import LayoutOverflow, UnprintableText
 from certificates.pdf.sample import SampleCertificate, certificate_html
-from certificates.pdf.styles import CERTIFICATE_CSS, CERTIFICATE_LAYOUT
-from certificates.rendering import _static_root, data_url, inline_image
+from certificates.rendering import check_certificate_html_fits, data_url, inline_image
 from portal import audit
 from tenants.access import require_capability
 from tenants.models import Tenant
@@ -101,13 +99,7 @@ def check_certificate_fits(tenant: Tenant, texts: dict, images: dict) -> None:
         ),
     )
     try:
-        check_fit(
-            certificate_html(sample),
-            static_root=_static_root(),
-            font_dir=settings.PDF_FONT_DIR,
-            fit=CERTIFICATE_LAYOUT,
-            stylesheets=[CERTIFICATE_CSS],
-        )
+        check_certificate_html_fits(certificate_html(sample))
     except UnprintableText as error:
         raise ValidationError(
             _("Certificates cannot print this: %(reason)s") % {"reason": error}
