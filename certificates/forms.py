@@ -2,7 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from certificates.services.particulars import TEXTS
 from certificates.verification import number_from_input
+from tenants.models import Tenant
 
 
 class ReasonForm(forms.Form):
@@ -269,21 +271,15 @@ class CaseFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
 
-class BodyParticularsForm(forms.Form):
+class BodyParticularsForm(forms.ModelForm):
     """What the body's certificates and reports print of the body (certificates.services.
-    particulars checks and stores it)."""
+    particulars checks and stores it). The texts are the model's fields; the form is never
+    saved: the service stores everything or nothing."""
 
-    name_zh = forms.CharField(label=_("Chinese name"), max_length=200, required=False)
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
-    accreditation_body = forms.CharField(
-        label=_("Accreditation body"),
-        max_length=200,
-        required=False,
-        help_text=_("For example CNAS."),
-    )
-    accreditation_number = forms.CharField(
-        label=_("Accreditation number"), max_length=60, required=False
-    )
+    class Meta:
+        model = Tenant
+        fields = TEXTS
+
     logo = forms.FileField(label=_("Logo"), required=False, help_text=_("PNG, JPEG or SVG."))
     clear_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
     accreditation_mark = forms.FileField(

@@ -1,6 +1,7 @@
 """API of certificates and reports, and the public verification API."""
 
 import json
+from dataclasses import asdict
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
@@ -29,6 +30,7 @@ from portal.api import FilterSet, ModelChoiceFilter
 from portal.errors import Conflict
 from portal.storage import TamperedFile, open_verified
 from tenants.access import require_capability
+from tenants.models import Tenant
 from tenants.roles import Capability
 
 
@@ -558,15 +560,7 @@ def verify_trust(request):
     checking a certificate's or report's PDF without the portal."""
     return Response(
         {
-            "roots": [
-                {
-                    "subject": root.subject,
-                    "sha256": root.sha256,
-                    "not_after": root.not_after,
-                    "pem": root.pem,
-                }
-                for root in trust.roots()
-            ],
+            "roots": [asdict(root) for root in trust.roots()],
             "roots_pem_url": request.build_absolute_uri(reverse("verify:trust_roots")),
             "openssl_check_url": request.build_absolute_uri(reverse("verify:openssl_check")),
         }
@@ -576,14 +570,12 @@ def verify_trust(request):
 verify_trust.cls.throttle_scope = "public"
 
 
-class ParticularsSerializer(serializers.Serializer):
+class ParticularsSerializer(serializers.ModelSerializer):
     """What the body's certificates and reports print of the body (ISO/IEC 17021-1 8.2.2)."""
 
-    name = serializers.CharField(read_only=True)
-    name_zh = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=300)
-    accreditation_body = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    accreditation_number = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    # The texts as the model defines them, the images as uploads. Never saved itself:
+    # certificates.services.particulars stores everything or nothing.
+
     logo = serializers.FileField(required=False, write_only=True, help_text="PNG, JPEG or SVG.")
     accreditation_mark = serializers.FileField(
         required=False, write_only=True, help_text="PNG, JPEG or SVG."
@@ -600,6 +592,11 @@ class ParticularsSerializer(serializers.Serializer):
         read_only=True,
         help_text="Each image's media type, or null when the body has none.",
     )
+
+    class Meta:
+        model = Tenant
+        fields = ("name", *particulars.TEXTS, *particulars.IMAGES, "clear", "images")
+        read_only_fields = ("name",)
 
 
 def _particulars(tenant):
