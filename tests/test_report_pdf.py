@@ -248,22 +248,31 @@ def _sampling_row(report):
     return flat(re.sub(r"<[^>]+>", " ", row.group(0)))
 
 
-def test_the_report_states_the_projects_sampled_in_the_contract_review(reported):
+def _accepted_application(world, report, projects, sampled=()):
     from assessments.models import Application
 
-    world, report, _html, _path = reported
     with scope(tenant=report.tenant):
         Application.objects.create(
             tenant=report.tenant,
             organization=world.organization,
             model_version=world.version,
             target_level=3,
-            projects=["Payments platform", "Mobile app", "Data warehouse"],
-            sampled_projects=["Payments platform", "Data warehouse"],
+            projects=projects,
+            sampled_projects=list(sampled),
             status=Application.Status.ACCEPTED,
             applicant=world.lead.user,
             engagement=world.engagement,
         )
+
+
+def test_the_report_states_the_projects_sampled_in_the_contract_review(reported):
+    world, report, _html, _path = reported
+    _accepted_application(
+        world,
+        report,
+        ["Payments platform", "Mobile app", "Data warehouse"],
+        sampled=["Payments platform", "Data warehouse"],
+    )
 
     assert _sampling_row(report) == (
         "Sampling · 抽样 Payments platform, Data warehouse — 2 of 3 project(s) proposed · "
@@ -274,21 +283,9 @@ def test_the_report_states_the_projects_sampled_in_the_contract_review(reported)
 def test_without_a_sample_every_project_proposed_is_named_and_without_an_application_a_dash(
     reported,
 ):
-    from assessments.models import Application
-
     world, report, _html, _path = reported
     assert _sampling_row(report) == "Sampling · 抽样 —"
-    with scope(tenant=report.tenant):
-        Application.objects.create(
-            tenant=report.tenant,
-            organization=world.organization,
-            model_version=world.version,
-            target_level=3,
-            projects=["Payments platform"],
-            status=Application.Status.ACCEPTED,
-            applicant=world.lead.user,
-            engagement=world.engagement,
-        )
+    _accepted_application(world, report, ["Payments platform"])
 
     assert _sampling_row(report) == (
         "Sampling · 抽样 Payments platform — every project proposed · 申请提出的全部项目"
