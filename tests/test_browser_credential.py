@@ -2,10 +2,9 @@
 verification page and checks it on /verify/, in English and Chinese, on a desktop and a phone."""
 
 import pytest
-from django.conf import settings
 
 from tests.conftest import SCREENSHOTS
-from tests.test_browser_grid import DESKTOP, PHONE, serious_violations
+from tests.test_browser_grid import DESKTOP, PHONE, serious_violations, visit_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -16,9 +15,7 @@ def test_a_visitor_checks_the_downloaded_credential(
 ):
     page, base = browser_page, live_server.url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
-    )
+    visit_in(page, base, language)
     number = issued_certificate.number
     page.set_viewport_size(DESKTOP)
     page.goto(f"{base}/verify/{number}/")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import axe_playwright_python
 import pytest
+from django.conf import settings
 from django_scopes import scope
 
 from assessments.models import LevelRequirement, RequirementRating
@@ -38,6 +39,13 @@ def login(page, base, membership, language="en"):
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_selector(".who")
+
+
+def visit_in(page, base, language):
+    """The visitor's language chosen as the switcher does (the language cookie), no login."""
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
+    )
 
 
 def serious_violations(page):

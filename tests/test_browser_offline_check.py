@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
-from django.conf import settings
 
 from tests.conftest import SCREENSHOTS
-from tests.test_browser_grid import DESKTOP, PHONE, serious_violations
+from tests.test_browser_grid import DESKTOP, PHONE, serious_violations, visit_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -22,9 +21,7 @@ def test_a_visitor_checks_a_certificate_offline_with_what_the_page_offers(
 ):
     page, base = browser_page, live_server.url
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
-    )
+    visit_in(page, base, language)
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         page.goto(f"{base}/verify/")

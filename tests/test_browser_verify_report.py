@@ -2,10 +2,9 @@
 genuine report of its engagement; in English and Chinese, on a desktop and a phone."""
 
 import pytest
-from django.conf import settings
 
 from tests.conftest import SCREENSHOTS
-from tests.test_browser_grid import DESKTOP, PHONE, serious_violations
+from tests.test_browser_grid import DESKTOP, PHONE, serious_violations, visit_in
 
 pytestmark = [pytest.mark.browser]
 
@@ -22,9 +21,7 @@ def test_a_visitor_checks_an_uploaded_report(
     pdf = tmp_path / "report.pdf"
     with latest.pdf.open("rb") as file:
         pdf.write_bytes(file.read())
-    page.context.add_cookies(
-        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": base}]
-    )
+    visit_in(page, base, language)
     for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(viewport)
         page.goto(f"{base}/verify/")
