@@ -1,6 +1,9 @@
 """Fixtures for certificate tests: fonts, development signing credentials, a granted engagement."""
 
 import http.server
+import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -138,3 +141,19 @@ def trusting_nss_db(directory, ca_path):
         check=True,
     )
     return database
+
+
+def run_openssl_check(pdf_path, *cas, script=None):
+    """(exit code, output) of the OpenSSL check (certificates/offline/openssl_check.py, or a
+    downloaded copy at ``script``) on ``pdf_path`` with the CA files ``cas``."""
+    from certificates.trust import OPENSSL_CHECK
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed")
+    options = [option for ca in cas for option in ("--ca", str(ca))]
+    result = subprocess.run(
+        [sys.executable, str(script or OPENSSL_CHECK), str(pdf_path), *options],
+        capture_output=True,
+        text=True,
+    )
+    return result.returncode, result.stdout + result.stderr

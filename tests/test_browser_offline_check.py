@@ -3,11 +3,10 @@ and checks a certificate's PDF with them, away from the portal; in English and C
 desktop and a phone."""
 
 import shutil
-import subprocess
-import sys
 
 import pytest
 
+from tests.certificate_fixtures import run_openssl_check
 from tests.conftest import SCREENSHOTS
 from tests.test_browser_grid import DESKTOP, PHONE, serious_violations, visit_in
 
@@ -39,18 +38,10 @@ def test_a_visitor_checks_a_certificate_offline_with_what_the_page_offers(
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(issued_certificate.pdf.read())
 
-    result = subprocess.run(
-        [
-            sys.executable,
-            str(saved["/verify/trust/openssl_check.py"]),
-            str(pdf),
-            "--ca",
-            str(saved["/verify/trust/roots.pem"]),
-        ],
-        capture_output=True,
-        text=True,
+    code, output = run_openssl_check(
+        pdf, saved["/verify/trust/roots.pem"], script=saved["/verify/trust/openssl_check.py"]
     )
 
     assert saved["/verify/trust/roots.pem"].name == "assay-trust-roots.pem"
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("VALID")
+    assert code == 0, output
+    assert output.rstrip().endswith("VALID")

@@ -1,16 +1,23 @@
+import datetime as dt
+import shutil
 import subprocess
 import threading
+from pathlib import Path
 
+import pytest
+from cryptography.hazmat.primitives.serialization import pkcs12
 from django.core.management import call_command
+from django.test import Client
 from django_scopes import scopes_disabled
 
+from certificates.credentials import signing_credentials
 from certificates.models import Certificate, Report
 from certificates.pdf.dev_tsa import make_server
 from certificates.pdf.signing import LOCAL_CA_NAME, LOCAL_CA_STEM, validate_pdf
 from portal.checks import check_production_settings
 from tenants.models import Membership, Organization, Tenant, User
 from tenants.roles import Role
-from tests.certificate_fixtures import trusting_nss_db
+from tests.certificate_fixtures import run_openssl_check, trusting_nss_db
 
 
 def test_demo_data_loads_once_and_twice_duplicates_nothing(db, pdf_settings, tmp_path, capsys):
@@ -87,16 +94,6 @@ def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_si
     """Issue 12's "done when" on the demo's own files: pdfsig with the README's trust command,
     OpenSSL at the timestamp's time, pyHanko and the portal; then with the validation clock a
     day past the signer's expiry (pdfsig has no clock: see docs/architecture.md)."""
-    import datetime as dt
-    import shutil
-    import sys
-    from pathlib import Path
-
-    import pytest
-    from django.test import Client
-
-    from certificates.credentials import signing_credentials
-
     if not (shutil.which("pdfsig") and shutil.which("certutil") and shutil.which("openssl")):
         pytest.skip("poppler-utils, libnss3-tools and openssl are needed")
     settings = pdf_settings
@@ -113,12 +110,8 @@ def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_si
             "report": report.pdf.open("rb").read(),
         }
         path, passphrase = signing_credentials(certificate.tenant)
-    from cryptography.hazmat.primitives.serialization import pkcs12
-
     signer = pkcs12.load_key_and_certificates(Path(path).read_bytes(), passphrase.encode())[1]
     later = signer.not_valid_after_utc + dt.timedelta(days=1)
-    from certificates.trust import OPENSSL_CHECK as checker
-
     client = Client()
     for name, data in files.items():
         pdf = tmp_path / f"{name}.pdf"
@@ -129,12 +122,8 @@ def test_the_demo_certificate_and_report_verify_everywhere_today_and_past_the_si
         signature, document_timestamp = pdfsig.stdout.split("Signature #")[1:]
         assert "Signature is Valid." in signature and "Certificate is Trusted." in signature, name
         assert "Total document signed" in document_timestamp.replace("Not total", ""), name
-        openssl = subprocess.run(
-            [sys.executable, str(checker), str(pdf), "--ca", str(ca)],
-            capture_output=True,
-            text=True,
-        )
-        assert openssl.returncode == 0 and openssl.stdout.rstrip().endswith("VALID"), openssl.stdout
+        code, openssl = run_openssl_check(pdf, ca)
+        assert code == 0 and openssl.rstrip().endswith("VALID"), openssl
         today = validate_pdf(data, trust_roots=[ca])
         assert today.ok and today.long_term, (name, today.error)
         past = validate_pdf(data, trust_roots=[ca], moment=later)

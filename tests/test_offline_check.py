@@ -3,9 +3,6 @@ the certificate authorities it trusts and the OpenSSL check
 (certificates/offline/openssl_check.py)."""
 
 import hashlib
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 
 from certificates.credentials import trust_roots
 from certificates.trust import OPENSSL_CHECK
+from tests.certificate_fixtures import run_openssl_check
 
 
 def _der_sha256(cert):
@@ -96,7 +94,6 @@ def test_the_verification_page_links_both_downloads(client, language, settings):
     assert ("离线自行验证" in page) == (language == "zh-hans")
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="the openssl command is not installed")
 def test_an_issued_certificate_passes_the_downloaded_check_with_the_downloaded_roots(
     client, issued_certificate, tmp_path
 ):
@@ -108,9 +105,7 @@ def test_an_issued_certificate_passes_the_downloaded_check_with_the_downloaded_r
     pdf = tmp_path / "certificate.pdf"
     pdf.write_bytes(issued_certificate.pdf.read())
 
-    result = subprocess.run(
-        [sys.executable, str(script), str(pdf), "--ca", str(roots)], capture_output=True, text=True
-    )
+    code, output = run_openssl_check(pdf, roots, script=script)
 
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.rstrip().endswith("VALID")
+    assert code == 0, output
+    assert output.rstrip().endswith("VALID")

@@ -42,7 +42,7 @@ from certificates.pdf.signing import (
     write_dev_crl,
 )
 from certificates.trust import OPENSSL_CHECK
-from tests.certificate_fixtures import trusting_nss_db
+from tests.certificate_fixtures import run_openssl_check, trusting_nss_db
 
 TENANT = "Example Assessment Services Ltd."
 SHORT_LIFE_S = 4
@@ -414,15 +414,9 @@ def test_a_file_that_is_not_a_pdf_is_unreadable(data, credentials):
 
 
 def openssl_check(pdf, tmp_path, *cas):
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is not installed")
     path = tmp_path / "checked.pdf"
     path.write_bytes(pdf)
-    options = [option for ca in cas for option in ("--ca", str(ca))]
-    result = subprocess.run(
-        [sys.executable, str(OPENSSL_CHECK), str(path), *options], capture_output=True, text=True
-    )
-    return result.returncode, result.stdout + result.stderr
+    return run_openssl_check(path, *cas)
 
 
 def test_after_the_signer_expired_openssl_validates_it_at_the_timestamps_time(
